@@ -1,0 +1,23 @@
+using MessagePack;
+
+namespace LiveFeed.Contracts;
+
+/// <summary>One change to a feed. Per feed, sequences start at 1 and increase by exactly 1.</summary>
+[MessagePackObject]
+public sealed record FeedEvent
+{
+    /// <summary>The feed that changed.</summary>
+    [Key("feed")] public required string Feed { get; init; }
+
+    /// <summary>The lifetime of the feed's log this sequence belongs to.</summary>
+    [Key("epoch")] public required string Epoch { get; init; }
+
+    /// <summary>The event's position in the feed.</summary>
+    [Key("sequence")] public required long Sequence { get; init; }
+
+    /// <summary>What happened to the item.</summary>
+    [Key("kind")] public required FeedEventKind Kind { get; init; }
+
+    /// <summary>The item as it stands after this event.</summary>
+    [Key("item")] public required FeedItem Item { get; init; }
+}

@@ -1,0 +1,23 @@
+namespace LiveFeed.Contracts;
+
+/// <summary>
+/// The body of <c>POST /api/feeds/{feed}/items</c> (publish) and <c>PUT .../items/{id}</c> (correct).
+/// Only these fields are accepted; the server answers 400 naming any other.
+/// </summary>
+public sealed record ItemRequest
+{
+    /// <summary>1 to 280 characters after trimming; no control characters.</summary>
+    public required string Headline { get; init; }
+
+    /// <summary>Up to 4000 characters; line breaks allowed.</summary>
+    public string? Body { get; init; }
+
+    /// <summary>Defaults to <see cref="ItemPriority.Normal"/>.</summary>
+    public ItemPriority? Priority { get; init; }
+
+    /// <summary>At most 10 tags of 1 to 32 characters.</summary>
+    public IReadOnlyList<string>? Tags { get; init; }
+
+    /// <summary>An absolute http(s) URL of at most 2048 characters.</summary>
+    public string? Link { get; init; }
+}

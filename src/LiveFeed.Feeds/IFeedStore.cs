@@ -1,0 +1,56 @@
+using LiveFeed.Contracts;
+
+namespace LiveFeed.Feeds;
+
+/// <summary>
+/// Where every feed's items and events are kept. Every implementation passes the same
+/// contract test suite (<c>FeedStoreContractTests</c>) and guarantees:
+/// <list type="bullet">
+/// <item>Appending an event and giving it the next sequence is one atomic step per feed, also
+/// across instances sharing the store: sequences start at 1, increase by exactly 1, and are never reused.</item>
+/// <item>A feed's epoch names one lifetime of its log. It is the same before and after the feed's
+/// first event, and changes only when the log is lost (an in-memory store restarted, Redis wiped).</item>
+/// <item>The last <see cref="FeedOptions.EventRetention"/> events and <see cref="FeedOptions.ItemRetention"/>
+/// items of each feed are kept; older ones are dropped in the same atomic step that appends.</item>
+/// <item>A method that returns has stored what it reports; when the store cannot be reached it throws
+/// <see cref="FeedStoreUnavailableException"/> and has stored nothing.</item>
+/// </list>
+/// Feed names and item content are validated by the caller.
+/// </summary>
+public interface IFeedStore
+{
+    /// <summary>
+    /// Appends a <see cref="FeedEventKind.Published"/> event for <paramref name="item"/>. With an
+    /// <paramref name="idempotencyKey"/> already used on this feed within 24 hours, appends nothing and
+    /// answers the original item.
+    /// </summary>
+    Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Replaces an item's content and sets its <c>updatedAt</c>, appending a <see cref="FeedEventKind.Corrected"/> event.</summary>
+    Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken);
+
+    /// <summary>Marks an item retracted, appending a <see cref="FeedEventKind.Retracted"/> event the first time only.</summary>
+    Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, CancellationToken cancellationToken);
+
+    /// <summary>One kept item, retracted or not; null when unknown.</summary>
+    Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> non-retracted items, newest first, older than <paramref name="beforeItemId"/>
+    /// when given. Throws <see cref="UnknownItemException"/> when that item is not kept.
+    /// </summary>
+    Task<ItemsSlice> ListItemsAsync(string feed, string? beforeItemId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What a reader at <paramref name="after"/> needs, by the contract's rules: the events after it
+    /// (at most <paramref name="maxEvents"/>, oldest first) when it is in the current epoch and all of them
+    /// are kept; otherwise a reset page with the latest <see cref="FeedOptions.SnapshotSize"/> items.
+    /// </summary>
+    Task<FeedPage> ReadAsync(string feed, FeedPosition? after, int maxEvents, CancellationToken cancellationToken);
+
+    /// <summary>Every feed that has at least one event.</summary>
+    Task<IReadOnlyList<FeedSummary>> ListFeedsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Throws <see cref="FeedStoreUnavailableException"/> when the store cannot be reached.</summary>
+    Task CheckAvailableAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,137 @@
+using LiveFeed.Contracts;
+
+namespace LiveFeed.Feeds.InMemory;
+
+/// <summary>One feed's log in memory. Not thread-safe: <see cref="InMemoryFeedStore"/> locks it.</summary>
+internal sealed class InMemoryFeedLog(string epoch, FeedOptions options)
+{
+    // Events and items in append order. Trimming removes from the front in batches, so
+    // an append costs O(1) amortised while exactly the retention limits stay visible.
+    private readonly List<FeedEvent> _events = [];
+    private readonly List<ItemSlot> _items = [];
+    private readonly Dictionary<string, ItemSlot> _itemsById = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IdempotencyRecord> _idempotency = new(StringComparer.Ordinal);
+    private readonly Queue<string> _idempotencyOrder = new();
+    private long _nextItemOrder;
+
+    public long Sequence { get; private set; }
+
+    /// <summary>The oldest event a reader can still resume from (Sequence + 1 when none is kept).</summary>
+    public long OldestKeptSequence => Math.Max(1, Sequence - options.EventRetention + 1);
+
+    public FeedEvent Append(FeedEventKind kind, FeedItem item, bool isNew)
+    {
+        var appended = new FeedEvent { Feed = item.Feed, Epoch = epoch, Sequence = ++Sequence, Kind = kind, Item = item };
+        _events.Add(appended);
+        TrimFront(_events, options.EventRetention);
+
+        if (isNew)
+        {
+            var slot = new ItemSlot(_nextItemOrder++, item);
+            _items.Add(slot);
+            _itemsById[item.Id] = slot;
+            if (_items.Count > options.ItemRetention)
+            {
+                var excess = _items.Count - options.ItemRetention;
+                foreach (var dropped in _items.Take(excess))
+                {
+                    _itemsById.Remove(dropped.Item.Id);
+                }
+
+                _items.RemoveRange(0, excess);
+            }
+        }
+        else
+        {
+            _itemsById[item.Id].Item = item;
+        }
+
+        return appended;
+    }
+
+    public FeedItem? Find(string itemId) => _itemsById.TryGetValue(itemId, out var slot) ? slot.Item : null;
+
+    public IReadOnlyList<FeedEvent> EventsAfter(long sequence, int maxEvents)
+    {
+        var firstSequence = _events.Count == 0 ? Sequence + 1 : _events[0].Sequence;
+        var start = (int)(sequence + 1 - firstSequence);
+        var count = (int)Math.Min(maxEvents, Sequence - sequence);
+        return count <= 0 ? [] : _events.GetRange(start, count);
+    }
+
+    public (IReadOnlyList<FeedItem> Items, bool HasOlder) Latest(string? beforeItemId, int limit)
+    {
+        var end = _items.Count;
+        if (beforeItemId is not null)
+        {
+            if (!_itemsById.TryGetValue(beforeItemId, out var before))
+            {
+                throw new UnknownItemException(beforeItemId);
+            }
+
+            end = _items.BinarySearch(before, ItemSlot.ByOrder);
+        }
+
+        var page = new List<FeedItem>(Math.Min(limit, end));
+        var index = end - 1;
+        for (; index >= 0 && page.Count < limit; index--)
+        {
+            if (_items[index].Item.RetractedAt is null)
+            {
+                page.Add(_items[index].Item);
+            }
+        }
+
+        var hasOlder = false;
+        for (; index >= 0 && !hasOlder; index--)
+        {
+            hasOlder = _items[index].Item.RetractedAt is null;
+        }
+
+        return (page, hasOlder);
+    }
+
+    public FeedItem? FindIdempotent(string key, DateTime now)
+    {
+        ForgetExpired(now);
+        return _idempotency.TryGetValue(key, out var record) ? record.Item : null;
+    }
+
+    public void RememberIdempotent(string key, FeedItem item, DateTime expires)
+    {
+        _idempotency[key] = new IdempotencyRecord(item, expires);
+        _idempotencyOrder.Enqueue(key);
+    }
+
+    private void ForgetExpired(DateTime now)
+    {
+        // Every key lives for the same window, so the queue is in expiry order.
+        while (_idempotencyOrder.TryPeek(out var oldest)
+               && _idempotency.TryGetValue(oldest, out var record)
+               && record.Expires <= now)
+        {
+            _idempotencyOrder.Dequeue();
+            _idempotency.Remove(oldest);
+        }
+    }
+
+    private static void TrimFront<T>(List<T> list, int keep)
+    {
+        // Trim in batches of a quarter of the retention so appends stay O(1) amortised.
+        if (list.Count > keep + Math.Max(1, keep / 4))
+        {
+            list.RemoveRange(0, list.Count - keep);
+        }
+    }
+
+    private sealed class ItemSlot(long order, FeedItem item)
+    {
+        public static readonly IComparer<ItemSlot> ByOrder = Comparer<ItemSlot>.Create((a, b) => a.Order.CompareTo(b.Order));
+
+        public long Order { get; } = order;
+
+        public FeedItem Item { get; set; } = item;
+    }
+
+    private sealed record IdempotencyRecord(FeedItem Item, DateTime Expires);
+}

@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using LiveFeed.Contracts;
+using Microsoft.Extensions.Options;
+
+namespace LiveFeed.Feeds.InMemory;
+
+/// <summary>
+/// The single-instance store: every feed's log lives in this process and is lost when it stops.
+/// One epoch names the whole process lifetime, so a restart resets every reader.
+/// Each feed's log is guarded by its own lock: that is what makes append-and-number atomic.
+/// </summary>
+public sealed class InMemoryFeedStore(IOptions<FeedOptions> options, TimeProvider time) : IFeedStore
+{
+    private readonly FeedOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, InMemoryFeedLog> _feeds = new(StringComparer.Ordinal);
+
+    /// <summary>The epoch of every feed in this store.</summary>
+    public string Epoch { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    /// <inheritdoc />
+    public Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var log = _feeds.GetOrAdd(item.Feed, _ => new InMemoryFeedLog(Epoch, _options));
+        lock (log)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            if (idempotencyKey is not null && log.FindIdempotent(idempotencyKey, now) is { } original)
+            {
+                return Task.FromResult(new PublishResult(log.Find(original.Id) ?? original, null));
+            }
+
+            var appended = log.Append(FeedEventKind.Published, item, isNew: true);
+            if (idempotencyKey is not null)
+            {
+                log.RememberIdempotent(idempotencyKey, item, now + Idempotency.Window);
+            }
+
+            return Task.FromResult(new PublishResult(item, appended));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        return Change(feed, itemId, current => current with
+        {
+            Headline = content.Headline,
+            Body = content.Body,
+            Priority = content.Priority,
+            Tags = content.Tags,
+            Link = content.Link,
+            UpdatedAt = updatedAt,
+        }, FeedEventKind.Corrected);
+    }
+
+    /// <inheritdoc />
+    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, CancellationToken cancellationToken) =>
+        Change(feed, itemId, current => current with { RetractedAt = retractedAt }, FeedEventKind.Retracted);
+
+    private Task<ChangeResult> Change(string feed, string itemId, Func<FeedItem, FeedItem> change, FeedEventKind kind)
+    {
+        if (!_feeds.TryGetValue(feed, out var log))
+        {
+            return Task.FromResult(ChangeResult.NotFound);
+        }
+
+        lock (log)
+        {
+            var current = log.Find(itemId);
+            if (current is null)
+            {
+                return Task.FromResult(ChangeResult.NotFound);
+            }
+
+            if (current.RetractedAt is not null)
+            {
+                return Task.FromResult(new ChangeResult(ChangeStatus.AlreadyRetracted, current, null));
+            }
+
+            var changed = change(current);
+            var appended = log.Append(kind, changed, isNew: false);
+            return Task.FromResult(new ChangeResult(ChangeStatus.Changed, changed, appended));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken)
+    {
+        if (!_feeds.TryGetValue(feed, out var log))
+        {
+            return Task.FromResult<FeedItem?>(null);
+        }
+
+        lock (log)
+        {
+            return Task.FromResult(log.Find(itemId));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<ItemsSlice> ListItemsAsync(string feed, string? beforeItemId, int limit, CancellationToken cancellationToken)
+    {
+        if (!_feeds.TryGetValue(feed, out var log))
+        {
+            if (beforeItemId is not null)
+            {
+                throw new UnknownItemException(beforeItemId);
+            }
+
+            return Task.FromResult(new ItemsSlice(Epoch, 0, [], false));
+        }
+
+        lock (log)
+        {
+            var (items, hasOlder) = log.Latest(beforeItemId, limit);
+            return Task.FromResult(new ItemsSlice(Epoch, log.Sequence, items, hasOlder));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<FeedPage> ReadAsync(string feed, FeedPosition? after, int maxEvents, CancellationToken cancellationToken)
+    {
+        if (!_feeds.TryGetValue(feed, out var log))
+        {
+            // An unknown feed is an empty one; reading it must not create it.
+            return Task.FromResult(after is { Sequence: 0 } p && p.Epoch == Epoch
+                ? new FeedPage { Feed = feed, Epoch = Epoch, Sequence = 0, Reset = false }
+                : new FeedPage { Feed = feed, Epoch = Epoch, Sequence = 0, Reset = true });
+        }
+
+        lock (log)
+        {
+            if (ResumeRule.CanResume(after, Epoch, log.Sequence, log.OldestKeptSequence))
+            {
+                return Task.FromResult(new FeedPage
+                {
+                    Feed = feed,
+                    Epoch = Epoch,
+                    Sequence = log.Sequence,
+                    Reset = false,
+                    Events = log.EventsAfter(after!.Value.Sequence, maxEvents),
+                });
+            }
+
+            return Task.FromResult(new FeedPage
+            {
+                Feed = feed,
+                Epoch = Epoch,
+                Sequence = log.Sequence,
+                Reset = true,
+                Items = log.Latest(null, _options.SnapshotSize).Items,
+            });
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<FeedSummary>> ListFeedsAsync(CancellationToken cancellationToken)
+    {
+        var feeds = new List<FeedSummary>();
+        foreach (var (name, log) in _feeds)
+        {
+            long sequence;
+            lock (log)
+            {
+                sequence = log.Sequence;
+            }
+
+            if (sequence > 0)
+            {
+                feeds.Add(new FeedSummary { Feed = name, Epoch = Epoch, Sequence = sequence });
+            }
+        }
+
+        feeds.Sort((a, b) => string.CompareOrdinal(a.Feed, b.Feed));
+        return Task.FromResult<IReadOnlyList<FeedSummary>>(feeds);
+    }
+
+    /// <inheritdoc />
+    public Task CheckAvailableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,46 @@
+using LiveFeed.Contracts;
+
+namespace LiveFeed.Feeds;
+
+/// <summary>The answer of <see cref="IFeedStore.PublishAsync"/>.</summary>
+/// <param name="Item">The item as stored: the new one, or the original one on an idempotent retry.</param>
+/// <param name="Event">The new event; null when the idempotency key was seen before and nothing was appended.</param>
+public sealed record PublishResult(FeedItem Item, FeedEvent? Event);
+
+/// <summary>What a correction or a retraction did.</summary>
+public enum ChangeStatus
+{
+    /// <summary>The item changed and <see cref="ChangeResult.Event"/> was appended.</summary>
+    Changed,
+
+    /// <summary>No such item in the feed (never posted, or no longer kept).</summary>
+    NotFound,
+
+    /// <summary>The item is retracted: a correction is refused, a second retraction changes nothing.</summary>
+    AlreadyRetracted,
+}
+
+/// <summary>The answer of <see cref="IFeedStore.CorrectAsync"/> and <see cref="IFeedStore.RetractAsync"/>.</summary>
+/// <param name="Status">What happened.</param>
+/// <param name="Item">The item as it stands now, when it exists.</param>
+/// <param name="Event">The appended event, when <paramref name="Status"/> is <see cref="ChangeStatus.Changed"/>.</param>
+public sealed record ChangeResult(ChangeStatus Status, FeedItem? Item, FeedEvent? Event)
+{
+    /// <summary>The answer for an unknown item.</summary>
+    public static ChangeResult NotFound { get; } = new(ChangeStatus.NotFound, null, null);
+}
+
+/// <summary>A page of a feed's items, newest first, retracted ones left out.</summary>
+/// <param name="Epoch">The feed's epoch.</param>
+/// <param name="Sequence">The feed's latest sequence.</param>
+/// <param name="Items">The items.</param>
+/// <param name="HasOlder">True when older items exist beyond the last one of this page.</param>
+public sealed record ItemsSlice(string Epoch, long Sequence, IReadOnlyList<FeedItem> Items, bool HasOlder);
+
+/// <summary>The <c>before</c> item of a listing is not in the feed.</summary>
+public sealed class UnknownItemException(string itemId)
+    : Exception($"No item '{itemId}' is kept in this feed.")
+{
+    /// <summary>The id that was asked for.</summary>
+    public string ItemId { get; } = itemId;
+}

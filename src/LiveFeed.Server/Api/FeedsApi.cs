@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Security.Claims;
+using LiveFeed.Contracts;
+using LiveFeed.Feeds;
+using LiveFeed.Server.Newsroom;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace LiveFeed.Server.Api;
+
+/// <summary>
+/// The HTTP API of docs/contract.md: public reads, newsroom writes. Every handler answers a typed
+/// result; every error is a problem document.
+/// </summary>
+internal static class FeedsApi
+{
+    private const int DefaultItemsLimit = 50;
+    private const int MaxItemsLimit = 200;
+    private const int MaxEventsLimit = 1000;
+
+    public static WebApplication MapFeedsApi(this WebApplication app)
+    {
+        var feeds = app.MapGroup("/api/feeds")
+            .AddEndpointFilter(ApiFilters.AnswerStoreUnavailable);
+
+        feeds.MapGet("/", ListFeeds);
+
+        var feed = feeds.MapGroup("/{feed}")
+            .AddEndpointFilter(ApiFilters.ValidateFeedName);
+
+        feed.MapGet("/items", ListItems);
+        feed.MapGet("/items/{id}", GetItem);
+        feed.MapGet("/events", GetEvents);
+
+        feed.MapPost("/items", Publish).RequireAuthorization(NewsroomKeyAuthenticationHandler.Policy);
+        feed.MapPut("/items/{id}", Correct).RequireAuthorization(NewsroomKeyAuthenticationHandler.Policy);
+        feed.MapDelete("/items/{id}", Retract).RequireAuthorization(NewsroomKeyAuthenticationHandler.Policy);
+        return app;
+    }
+
+    public static async Task<Ok<IReadOnlyList<FeedSummary>>> ListFeeds(IFeedStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await store.ListFeedsAsync(cancellationToken));
+
+    public static async Task<Results<Ok<ItemsPage>, ProblemHttpResult>> ListItems(
+        string feed, string? limit, string? before, IFeedStore store, CancellationToken cancellationToken)
+    {
+        if (!TryParseLimit(limit, DefaultItemsLimit, MaxItemsLimit, out var count))
+        {
+            return ApiProblems.Invalid("limit", $"The limit must be a whole number from 1 to {MaxItemsLimit}.");
+        }
+
+        ItemsSlice slice;
+        try
+        {
+            slice = await store.ListItemsAsync(feed, before, count, cancellationToken);
+        }
+        catch (UnknownItemException)
+        {
+            return ApiProblems.Invalid("before", "No such item is kept in this feed: page with the 'next' URLs the API answers.");
+        }
+
+        return TypedResults.Ok(new ItemsPage
+        {
+            Feed = feed,
+            Epoch = slice.Epoch,
+            Sequence = slice.Sequence,
+            Items = slice.Items,
+            Next = slice.HasOlder && slice.Items.Count > 0
+                ? $"/api/feeds/{feed}/items?limit={count}&before={Uri.EscapeDataString(slice.Items[^1].Id)}"
+                : null,
+        });
+    }
+
+    public static async Task<Results<Ok<FeedItem>, NotFound<ProblemDetails>>> GetItem(
+        string feed, string id, IFeedStore store, CancellationToken cancellationToken)
+    {
+        var item = ItemIds.IsPlausible(id) ? await store.GetItemAsync(feed, id, cancellationToken) : null;
+        return item is null ? ApiProblems.ItemNotFound(feed, id) : TypedResults.Ok(item);
+    }
+
+    public static async Task<Results<Ok<FeedPage>, ProblemHttpResult>> GetEvents(
+        string feed, string? epoch, string? after, string? limit, IFeedStore store, CancellationToken cancellationToken)
+    {
+        if (!TryParseLimit(limit, MaxEventsLimit, MaxEventsLimit, out var count))
+        {
+            return ApiProblems.Invalid("limit", $"The limit must be a whole number from 1 to {MaxEventsLimit}.");
+        }
+
+        FeedPosition? position = null;
+        if (epoch is not null || after is not null)
+        {
+            if (string.IsNullOrEmpty(epoch) || !long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+            {
+                return ApiProblems.Invalid(
+                    string.IsNullOrEmpty(epoch) ? "epoch" : "after",
+                    "A position is an 'epoch' and an 'after' sequence (a whole number), given together.");
+            }
+
+            position = new FeedPosition(epoch, sequence);
+        }
+
+        return TypedResults.Ok(await store.ReadAsync(feed, position, count, cancellationToken));
+    }
+
+    public static async Task<Results<Created<FeedItem>, ProblemHttpResult>> Publish(
+        string feed, HttpRequest request, ClaimsPrincipal user, NewsroomService newsroom, CancellationToken cancellationToken)
+    {
+        var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
+        if (request.Headers.ContainsKey("Idempotency-Key") && !IsValidIdempotencyKey(idempotencyKey))
+        {
+            return ApiProblems.Invalid("Idempotency-Key", $"An Idempotency-Key is 1 to {ItemLimits.IdempotencyKeyMaxLength} visible ASCII characters.");
+        }
+
+        var (content, problem) = await ItemRequestReader.ReadAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var result = await newsroom.PublishAsync(feed, content!, Author(user), idempotencyKey.Length == 0 ? null : idempotencyKey, cancellationToken);
+        if (result.Event is null)
+        {
+            request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        return TypedResults.Created($"/api/feeds/{feed}/items/{result.Item.Id}", result.Item);
+    }
+
+    public static async Task<Results<Ok<FeedItem>, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> Correct(
+        string feed, string id, HttpRequest request, ClaimsPrincipal user, NewsroomService newsroom, CancellationToken cancellationToken)
+    {
+        var (content, problem) = await ItemRequestReader.ReadAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!ItemIds.IsPlausible(id))
+        {
+            return ApiProblems.ItemNotFound(feed, id);
+        }
+
+        var result = await newsroom.CorrectAsync(feed, id, content!, Author(user), cancellationToken);
+        return result.Status switch
+        {
+            ChangeStatus.Changed => TypedResults.Ok(result.Item!),
+            ChangeStatus.AlreadyRetracted => TypedResults.Conflict(new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "The item is retracted",
+                Detail = "A retracted item cannot be corrected: publish a new item instead.",
+            }),
+            _ => ApiProblems.ItemNotFound(feed, id),
+        };
+    }
+
+    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> Retract(
+        string feed, string id, ClaimsPrincipal user, NewsroomService newsroom, CancellationToken cancellationToken)
+    {
+        if (!ItemIds.IsPlausible(id))
+        {
+            return ApiProblems.ItemNotFound(feed, id);
+        }
+
+        var result = await newsroom.RetractAsync(feed, id, Author(user), cancellationToken);
+        return result.Status == ChangeStatus.NotFound ? ApiProblems.ItemNotFound(feed, id) : TypedResults.NoContent();
+    }
+
+    private static string Author(ClaimsPrincipal user) => user.Identity?.Name ?? throw new InvalidOperationException("Writes require a newsroom key.");
+
+    private static bool IsValidIdempotencyKey(string key) =>
+        key.Length is > 0 and <= ItemLimits.IdempotencyKeyMaxLength && key.All(c => c is >= '!' and <= '~');
+
+    private static bool TryParseLimit(string? text, int defaultValue, int max, out int limit)
+    {
+        if (text is null)
+        {
+            limit = defaultValue;
+            return true;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit >= 1 && limit <= max;
+    }
+}

@@ -1,0 +1,56 @@
+using LiveFeed.Server.Api;
+using LiveFeed.Server.Broadcast;
+using LiveFeed.Server.Health;
+using LiveFeed.Server.Hubs;
+using LiveFeed.Server.Logging;
+using LiveFeed.Server.Newsroom;
+using Serilog;
+
+namespace LiveFeed.Server.Hosting;
+
+/// <summary>The server's wiring: what <c>Program.cs</c> calls.</summary>
+internal static class LiveFeedHosting
+{
+    /// <summary>Registers every LiveFeed service.</summary>
+    public static IHostApplicationBuilder AddLiveFeed(this IHostApplicationBuilder builder)
+    {
+        // Serilog writes every log line: human-readable in Development, compact JSON elsewhere.
+        builder.AddLiveFeedLogging();
+
+        // The feed store (in memory, or Redis when ConnectionStrings:Redis is set) and the feed options.
+        builder.AddFeedStore();
+
+        // The hub readers connect to, with the JSON and MessagePack protocols.
+        builder.AddFeedHub();
+
+        // Events go to readers through one ordered broadcast.
+        builder.Services.AddFeedBroadcast();
+
+        // Newsroom keys authenticate writes; the newsroom service publishes, corrects and retracts.
+        builder.AddNewsroom();
+
+        // Errors at the HTTP edge are RFC 9457 problem details.
+        builder.Services.AddProblemDetails();
+
+        // Liveness and readiness (readiness asks the store).
+        builder.Services.AddHealthChecks().AddCheck<FeedStoreHealthCheck>("store", tags: [FeedStoreHealthCheck.ReadyTag]);
+
+        return builder;
+    }
+
+    /// <summary>Maps every LiveFeed endpoint and middleware.</summary>
+    public static WebApplication MapLiveFeed(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>());
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapFeedHub();
+        app.MapFeedsApi();
+        app.MapHealth();
+        app.LogDevelopmentNewsroomKey();
+        return app;
+    }
+}

@@ -1,0 +1,43 @@
+using LiveFeed.Contracts;
+
+namespace LiveFeed.Server.Logging;
+
+/// <summary>Every log line LiveFeed writes itself, source-generated. Never log a newsroom key (only its name).</summary>
+internal static partial class LiveFeedLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Published {Feed} #{Sequence} item {ItemId} by {Author}")]
+    public static partial void Published(ILogger logger, string feed, long sequence, string itemId, string author);
+
+    [LoggerMessage(2, LogLevel.Information, "Corrected {Feed} #{Sequence} item {ItemId} by {Author}")]
+    public static partial void Corrected(ILogger logger, string feed, long sequence, string itemId, string author);
+
+    [LoggerMessage(3, LogLevel.Information, "Retracted {Feed} #{Sequence} item {ItemId} by {Author}")]
+    public static partial void Retracted(ILogger logger, string feed, long sequence, string itemId, string author);
+
+    [LoggerMessage(4, LogLevel.Information, "Idempotent retry on {Feed} answered with item {ItemId} for {Author}")]
+    public static partial void IdempotentReplay(ILogger logger, string feed, string itemId, string author);
+
+    [LoggerMessage(10, LogLevel.Debug, "Reader {ConnectionId} connected over {Transport}")]
+    public static partial void ReaderConnected(ILogger logger, string connectionId, string? transport);
+
+    [LoggerMessage(11, LogLevel.Debug, "Reader {ConnectionId} disconnected")]
+    public static partial void ReaderDisconnected(ILogger logger, string connectionId, Exception? exception);
+
+    [LoggerMessage(12, LogLevel.Debug, "Reader {ConnectionId} subscribed to {Feed}: {Answer} at #{Sequence}")]
+    public static partial void Subscribed(ILogger logger, string connectionId, string feed, string answer, long sequence);
+
+    [LoggerMessage(20, LogLevel.Error, "Broadcasting {Feed} #{Sequence} failed; readers will recover it on resume")]
+    public static partial void BroadcastFailed(ILogger logger, string feed, long sequence, Exception exception);
+
+    [LoggerMessage(21, LogLevel.Trace, "Broadcast {Feed} #{Sequence} ({Kind})")]
+    public static partial void Broadcast(ILogger logger, string feed, long sequence, FeedEventKind kind);
+
+    [LoggerMessage(30, LogLevel.Warning, "The feed store cannot be reached: {Operation} answered 503")]
+    public static partial void StoreUnavailable(ILogger logger, string operation, Exception exception);
+
+    [LoggerMessage(40, LogLevel.Warning, "Development newsroom key (name '{KeyName}', for this run only): {DevelopmentKey}")]
+    public static partial void DevelopmentKey(ILogger logger, string keyName, string developmentKey);
+
+    [LoggerMessage(41, LogLevel.Warning, "No newsroom key is configured (Newsroom:ApiKeys): every write will answer 401")]
+    public static partial void NoNewsroomKeys(ILogger logger);
+}

@@ -1,0 +1,330 @@
+using System.Text;
+using System.Text.Json;
+using LiveFeed.Contracts;
+using LiveFeed.Feeds;
+using LiveFeed.Server.Api;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace LiveFeed.Server.Newsroom;
+
+/// <summary>
+/// Reads and validates the body of a publish or a correction: JSON only, at most
+/// <see cref="ItemLimits.MaxRequestBodyBytes"/>, only the fields of <see cref="ItemRequest"/>, every
+/// rule of the contract checked at once so that a 400 names every bad field.
+/// </summary>
+internal static class ItemRequestReader
+{
+    private static readonly string[] KnownFields = ["headline", "body", "priority", "tags", "link"];
+
+    /// <summary>The body as item content, or the problem to answer with.</summary>
+    public static async Task<(ItemContent? Content, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!request.HasJsonContentType())
+        {
+            return (null, TypedResults.Problem(
+                statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: "The body must be JSON",
+                detail: "Send the item as JSON with 'Content-Type: application/json'."));
+        }
+
+        var body = await ReadLimitedAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return (null, TypedResults.Problem(
+                statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "The body is too large",
+                detail: $"A newsroom request body is at most {ItemLimits.MaxRequestBodyBytes / 1024} KiB."));
+        }
+
+        var errors = new Errors();
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 });
+        }
+        catch (JsonException exception)
+        {
+            errors.Add("$", $"The body is not valid JSON: {exception.Message}");
+            return (null, errors.ToProblem());
+        }
+
+        using (document)
+        {
+            var content = Validate(document.RootElement, errors);
+            return errors.Any ? (null, errors.ToProblem()) : (content, null);
+        }
+    }
+
+    private static ItemContent? Validate(JsonElement root, Errors errors)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("$", "The body must be a JSON object with at least a 'headline'.");
+            return null;
+        }
+
+        var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!KnownFields.Contains(property.Name, StringComparer.Ordinal))
+            {
+                var hint = KnownFields.FirstOrDefault(known => string.Equals(known, property.Name, StringComparison.OrdinalIgnoreCase));
+                errors.Add(property.Name, hint is null
+                    ? $"Unknown field: an item has only {string.Join(", ", KnownFields)}."
+                    : $"Unknown field: did you mean '{hint}'?");
+            }
+            else if (!fields.TryAdd(property.Name, property.Value))
+            {
+                errors.Add(property.Name, "The field is given more than once.");
+            }
+        }
+
+        var headline = ReadHeadline(fields, errors);
+        var body = ReadBody(fields, errors);
+        var priority = ReadPriority(fields, errors);
+        var tags = ReadTags(fields, errors);
+        var link = ReadLink(fields, errors);
+        return errors.Any ? null : new ItemContent(headline!, body, priority, tags, link);
+    }
+
+    private static string? ReadHeadline(Dictionary<string, JsonElement> fields, Errors errors)
+    {
+        if (!fields.TryGetValue("headline", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add("headline", "A headline is required.");
+            return null;
+        }
+
+        var text = ReadText(value, "headline", errors)?.Trim();
+        if (text is null)
+        {
+            return null;
+        }
+
+        var length = CharacterCount(text);
+        if (length == 0)
+        {
+            errors.Add("headline", "The headline is blank.");
+        }
+        else if (length > ItemLimits.HeadlineMaxLength)
+        {
+            errors.Add("headline", $"The headline has {length} characters; at most {ItemLimits.HeadlineMaxLength} are allowed.");
+        }
+
+        if (text.Any(char.IsControl))
+        {
+            errors.Add("headline", "The headline must be one line of plain text, without control characters.");
+        }
+
+        return text;
+    }
+
+    private static string? ReadBody(Dictionary<string, JsonElement> fields, Errors errors)
+    {
+        if (!fields.TryGetValue("body", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var text = ReadText(value, "body", errors)?.Trim();
+        if (text is null)
+        {
+            return null;
+        }
+
+        var length = CharacterCount(text);
+        if (length > ItemLimits.BodyMaxLength)
+        {
+            errors.Add("body", $"The body has {length} characters; at most {ItemLimits.BodyMaxLength} are allowed.");
+        }
+
+        if (text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        {
+            errors.Add("body", "The body must be plain text: line breaks are allowed, other control characters are not.");
+        }
+
+        return text.Length == 0 ? null : text;
+    }
+
+    private static ItemPriority ReadPriority(Dictionary<string, JsonElement> fields, Errors errors)
+    {
+        if (!fields.TryGetValue("priority", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return ItemPriority.Normal;
+        }
+
+        switch (value.ValueKind == JsonValueKind.String ? value.GetString() : null)
+        {
+            case "normal": return ItemPriority.Normal;
+            case "urgent": return ItemPriority.Urgent;
+            case "flash": return ItemPriority.Flash;
+            default:
+                errors.Add("priority", "The priority must be \"normal\", \"urgent\" or \"flash\".");
+                return ItemPriority.Normal;
+        }
+    }
+
+    private static List<string> ReadTags(Dictionary<string, JsonElement> fields, Errors errors)
+    {
+        if (!fields.TryGetValue("tags", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add("tags", "The tags must be an array of strings.");
+            return [];
+        }
+
+        var count = value.GetArrayLength();
+        if (count > ItemLimits.MaxTags)
+        {
+            errors.Add("tags", $"There are {count} tags; at most {ItemLimits.MaxTags} are allowed.");
+            return [];
+        }
+
+        var tags = new List<string>(count);
+        var index = 0;
+        foreach (var element in value.EnumerateArray())
+        {
+            var field = $"tags[{index++}]";
+            var tag = ReadText(element, field, errors)?.Trim();
+            if (tag is null)
+            {
+                continue;
+            }
+
+            var length = CharacterCount(tag);
+            if (length is 0 or > ItemLimits.TagMaxLength || tag.Any(char.IsControl))
+            {
+                errors.Add(field, $"A tag is 1 to {ItemLimits.TagMaxLength} characters of plain text.");
+            }
+
+            tags.Add(tag);
+        }
+
+        return tags;
+    }
+
+    private static string? ReadLink(Dictionary<string, JsonElement> fields, Errors errors)
+    {
+        if (!fields.TryGetValue("link", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var text = ReadText(value, "link", errors)?.Trim();
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        if (text.Length > ItemLimits.LinkMaxLength)
+        {
+            errors.Add("link", $"The link is longer than {ItemLimits.LinkMaxLength} characters.");
+        }
+        else if (!Uri.TryCreate(text, UriKind.Absolute, out var uri)
+                 || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                 || string.IsNullOrEmpty(uri.Host)
+                 || text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+        {
+            errors.Add("link", "The link must be an absolute http or https URL.");
+        }
+
+        return text;
+    }
+
+    private static string? ReadText(JsonElement value, string field, Errors errors)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(field, $"'{field}' must be a string.");
+            return null;
+        }
+
+        try
+        {
+            var text = value.GetString()!;
+            if (!IsWellFormed(text))
+            {
+                errors.Add(field, $"'{field}' contains invalid Unicode.");
+                return null;
+            }
+
+            return text;
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(field, $"'{field}' contains invalid Unicode.");
+            return null;
+        }
+    }
+
+    private static bool IsWellFormed(string text)
+    {
+        var span = text.AsSpan();
+        while (!span.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(span, out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return false;
+            }
+
+            span = span[consumed..];
+        }
+
+        return true;
+    }
+
+    /// <summary>Characters as readers count them: Unicode code points, so an emoji counts once.</summary>
+    private static int CharacterCount(string text) => text.EnumerateRunes().Count();
+
+    private static async Task<byte[]?> ReadLimitedAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > ItemLimits.MaxRequestBodyBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > ItemLimits.MaxRequestBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private sealed class Errors
+    {
+        private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+        public bool Any => _errors.Count > 0;
+
+        public void Add(string field, string message)
+        {
+            if (!_errors.TryGetValue(field, out var messages))
+            {
+                _errors[field] = messages = [];
+            }
+
+            messages.Add(message);
+        }
+
+        public ProblemHttpResult ToProblem() =>
+            ApiProblems.Invalid(_errors.ToDictionary(entry => entry.Key, entry => entry.Value.ToArray()));
+    }
+}

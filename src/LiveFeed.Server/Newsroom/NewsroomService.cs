@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using LiveFeed.Contracts;
+using LiveFeed.Feeds;
+using LiveFeed.Server.Broadcast;
+using LiveFeed.Server.Logging;
+
+namespace LiveFeed.Server.Newsroom;
+
+/// <summary>
+/// Publishes, corrects and retracts items: stores the event, then hands it to the broadcast.
+/// What it answers is stored; nothing is broadcast that is not.
+/// </summary>
+internal sealed class NewsroomService(
+    IFeedStore store,
+    FeedBroadcaster broadcaster,
+    TimeProvider time,
+    ILogger<NewsroomService> logger)
+{
+    // One gate per feed on this instance. The store numbers events atomically, but two requests could
+    // still hand their events to the broadcast in the opposite order; holding the gate from the append
+    // to the hand-over keeps this instance's readers receiving each feed in sequence order.
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+
+    public async Task<PublishResult> PublishAsync(string feed, ItemContent content, string author, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var item = new FeedItem
+        {
+            Id = ItemIds.New(),
+            Feed = feed,
+            Headline = content.Headline,
+            Body = content.Body,
+            Priority = content.Priority,
+            Tags = content.Tags,
+            Link = content.Link,
+            Author = author,
+            PublishedAt = Now(),
+        };
+
+        var result = await AppendAsync(feed, () => store.PublishAsync(item, idempotencyKey, CancellationToken.None), r => r.Event, cancellationToken);
+        if (result.Event is { } appended)
+        {
+            LiveFeedLog.Published(logger, feed, appended.Sequence, appended.Item.Id, author);
+        }
+        else
+        {
+            LiveFeedLog.IdempotentReplay(logger, feed, result.Item.Id, author);
+        }
+
+        return result;
+    }
+
+    public async Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, string author, CancellationToken cancellationToken)
+    {
+        var result = await AppendAsync(feed, () => store.CorrectAsync(feed, itemId, content, Now(), CancellationToken.None), r => r.Event, cancellationToken);
+        if (result.Event is { } appended)
+        {
+            LiveFeedLog.Corrected(logger, feed, appended.Sequence, itemId, author);
+        }
+
+        return result;
+    }
+
+    public async Task<ChangeResult> RetractAsync(string feed, string itemId, string author, CancellationToken cancellationToken)
+    {
+        var result = await AppendAsync(feed, () => store.RetractAsync(feed, itemId, Now(), CancellationToken.None), r => r.Event, cancellationToken);
+        if (result.Event is { } appended)
+        {
+            LiveFeedLog.Retracted(logger, feed, appended.Sequence, itemId, author);
+        }
+
+        return result;
+    }
+
+    private async Task<T> AppendAsync<T>(string feed, Func<Task<T>> append, Func<T, FeedEvent?> appendedEvent, CancellationToken cancellationToken)
+    {
+        var gate = _gates.GetOrAdd(feed, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            // Once the store is asked, the request's cancellation no longer applies: a write that the
+            // store made must reach the broadcast.
+            var result = await append();
+            if (appendedEvent(result) is { } stored)
+            {
+                broadcaster.Enqueue(stored);
+            }
+
+            return result;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    // The contract's timestamps have millisecond precision: cut the clock there so that what the
+    // POST answers is exactly what readers and later GETs see.
+    private DateTime Now()
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+    }
+}
+
+/// <summary>Item ids: time-ordered, URL-safe, 32 characters.</summary>
+internal static class ItemIds
+{
+    public static string New() => Guid.CreateVersion7().ToString("N");
+
+    /// <summary>True when <paramref name="id"/> could be an item id (anything else cannot exist).</summary>
+    public static bool IsPlausible(string id) =>
+        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}
