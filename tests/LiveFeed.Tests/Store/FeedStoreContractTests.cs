@@ -1,0 +1,387 @@
+using LiveFeed.Contracts;
+using LiveFeed.Feeds;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LiveFeed.Tests.Store;
+
+/// <summary>
+/// The guarantees of <see cref="IFeedStore"/>, proven once for every store. Each store's test class
+/// inherits this suite and says only how to make a store.
+/// </summary>
+public abstract class FeedStoreContractTests
+{
+    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 14, 49, 0, TimeSpan.Zero));
+
+    /// <summary>A store with the given options; feeds the tests use are unique, so stores may be shared.</summary>
+    protected abstract Task<IFeedStore> CreateStoreAsync(FeedOptions options, TimeProvider time);
+
+    private Task<IFeedStore> CreateStoreAsync(int snapshotSize = 50, int eventRetention = 10_000, int itemRetention = 1_000) =>
+        CreateStoreAsync(new FeedOptions { SnapshotSize = snapshotSize, EventRetention = eventRetention, ItemRetention = itemRetention }, Clock);
+
+    private static string NewFeed() => "store-" + Guid.NewGuid().ToString("N")[..20];
+
+    private FeedItem NewItem(string feed, string headline = "Headline") => new()
+    {
+        Id = Guid.CreateVersion7().ToString("N"),
+        Feed = feed,
+        Headline = headline,
+        Body = "Body",
+        Priority = ItemPriority.Urgent,
+        Tags = ["a", "b"],
+        Link = "https://example.com/a",
+        Author = "desk",
+        PublishedAt = Clock.GetUtcNow().UtcDateTime,
+    };
+
+    private static readonly ItemContent Correction = new("Corrected headline", null, ItemPriority.Flash, ["c"], null);
+
+    private async Task<List<FeedItem>> PublishManyAsync(IFeedStore store, string feed, int count)
+    {
+        var items = new List<FeedItem>();
+        for (var i = 1; i <= count; i++)
+        {
+            items.Add((await store.PublishAsync(NewItem(feed, $"Item {i}"), null, default)).Item);
+        }
+
+        return items;
+    }
+
+    [Fact]
+    public async Task AnEmptyFeedHasSequenceZeroAndTheEpochItsFirstEventWillCarry()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+
+        var before = await store.ReadAsync(feed, null, 100, default);
+        var published = await store.PublishAsync(NewItem(feed), null, default);
+
+        Assert.True(before.Reset);
+        Assert.Equal(0, before.Sequence);
+        Assert.Empty(before.Items);
+        Assert.Equal(before.Epoch, published.Event!.Epoch);
+    }
+
+    [Fact]
+    public async Task PublishedEventsAreNumberedFromOneByOne()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+
+        var sequences = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            var result = await store.PublishAsync(NewItem(feed), null, default);
+            sequences.Add(result.Event!.Sequence);
+            Assert.Equal(FeedEventKind.Published, result.Event.Kind);
+        }
+
+        Assert.Equal([1, 2, 3, 4, 5], sequences);
+    }
+
+    [Fact]
+    public async Task ConcurrentPublishesGetContiguousSequencesWithNoGapOrDuplicate()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            Task.Run(() => store.PublishAsync(NewItem(feed, $"Item {i}"), null, default))));
+
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), results.Select(r => r.Event!.Sequence).Order());
+        var page = await store.ReadAsync(feed, new FeedPosition(results[0].Event!.Epoch, 0), 1000, default);
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), page.Events.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task APublishedItemIsStoredWithEveryFieldAsGiven()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var item = NewItem(feed);
+
+        await store.PublishAsync(item, null, default);
+
+        var stored = await store.GetItemAsync(feed, item.Id, default);
+        Assert.NotNull(stored);
+        Assert.Equal(item with { Tags = [] }, stored with { Tags = [] });
+        Assert.Equal(item.Tags, stored.Tags);
+    }
+
+    [Fact]
+    public async Task ACorrectionReplacesTheContentKeepsPublishedAtAndAppendsACorrectedEvent()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var item = (await store.PublishAsync(NewItem(feed), null, default)).Item;
+        var updatedAt = item.PublishedAt.AddMinutes(16);
+
+        var result = await store.CorrectAsync(feed, item.Id, Correction, updatedAt, default);
+
+        Assert.Equal(ChangeStatus.Changed, result.Status);
+        Assert.Equal(2, result.Event!.Sequence);
+        Assert.Equal(FeedEventKind.Corrected, result.Event.Kind);
+        var stored = await store.GetItemAsync(feed, item.Id, default);
+        Assert.Equal("Corrected headline", stored!.Headline);
+        Assert.Null(stored.Body);
+        Assert.Equal(ItemPriority.Flash, stored.Priority);
+        Assert.Equal(["c"], stored.Tags);
+        Assert.Null(stored.Link);
+        Assert.Equal(item.PublishedAt, stored.PublishedAt);
+        Assert.Equal(updatedAt, stored.UpdatedAt);
+        Assert.Equal(stored.Headline, result.Event.Item.Headline);
+    }
+
+    [Fact]
+    public async Task CorrectingOrRetractingAnUnknownItemAnswersNotFoundAndAppendsNothing()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        await store.PublishAsync(NewItem(feed), null, default);
+
+        var corrected = await store.CorrectAsync(feed, "nosuchitem", Correction, Clock.GetUtcNow().UtcDateTime, default);
+        var retracted = await store.RetractAsync(feed, "nosuchitem", Clock.GetUtcNow().UtcDateTime, default);
+        var onUnknownFeed = await store.RetractAsync(NewFeed(), "nosuchitem", Clock.GetUtcNow().UtcDateTime, default);
+
+        Assert.Equal(ChangeStatus.NotFound, corrected.Status);
+        Assert.Equal(ChangeStatus.NotFound, retracted.Status);
+        Assert.Equal(ChangeStatus.NotFound, onUnknownFeed.Status);
+        Assert.Equal(1, (await store.ReadAsync(feed, null, 10, default)).Sequence);
+    }
+
+    [Fact]
+    public async Task ARetractionMarksTheItemOnceAndASecondOneAppendsNothing()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var item = (await store.PublishAsync(NewItem(feed), null, default)).Item;
+        var retractedAt = item.PublishedAt.AddMinutes(3);
+
+        var first = await store.RetractAsync(feed, item.Id, retractedAt, default);
+        var second = await store.RetractAsync(feed, item.Id, retractedAt.AddMinutes(1), default);
+
+        Assert.Equal(ChangeStatus.Changed, first.Status);
+        Assert.Equal(FeedEventKind.Retracted, first.Event!.Kind);
+        Assert.Equal(retractedAt, first.Event.Item.RetractedAt);
+        Assert.Equal(ChangeStatus.AlreadyRetracted, second.Status);
+        Assert.Null(second.Event);
+        Assert.Equal(retractedAt, (await store.GetItemAsync(feed, item.Id, default))!.RetractedAt);
+        Assert.Equal(2, (await store.ReadAsync(feed, null, 10, default)).Sequence);
+    }
+
+    [Fact]
+    public async Task ARetractedItemCannotBeCorrected()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var item = (await store.PublishAsync(NewItem(feed), null, default)).Item;
+        await store.RetractAsync(feed, item.Id, item.PublishedAt, default);
+
+        var result = await store.CorrectAsync(feed, item.Id, Correction, item.PublishedAt, default);
+
+        Assert.Equal(ChangeStatus.AlreadyRetracted, result.Status);
+        Assert.Null(result.Event);
+        Assert.Equal("Headline", (await store.GetItemAsync(feed, item.Id, default))!.Headline);
+    }
+
+    [Fact]
+    public async Task ListingGivesNewestFirstLeavesRetractedOutAndPagesByBefore()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var items = await PublishManyAsync(store, feed, 7);
+        await store.RetractAsync(feed, items[4].Id, Clock.GetUtcNow().UtcDateTime, default);
+
+        var first = await store.ListItemsAsync(feed, null, 3, default);
+        var second = await store.ListItemsAsync(feed, first.Items[^1].Id, 3, default);
+
+        Assert.Equal(["Item 7", "Item 6", "Item 4"], first.Items.Select(i => i.Headline));
+        Assert.True(first.HasOlder);
+        Assert.Equal(["Item 3", "Item 2", "Item 1"], second.Items.Select(i => i.Headline));
+        Assert.False(second.HasOlder);
+        Assert.Equal(8, first.Sequence);
+    }
+
+    [Fact]
+    public async Task ListingBeforeAnItemTheFeedDoesNotKeepIsRefused()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        await PublishManyAsync(store, feed, 2);
+
+        await Assert.ThrowsAsync<UnknownItemException>(() => store.ListItemsAsync(feed, "nosuchitem", 10, default));
+    }
+
+    [Fact]
+    public async Task ReadingWithoutAPositionGivesAResetWithTheLatestItemsNewestFirst()
+    {
+        var store = await CreateStoreAsync(snapshotSize: 3);
+        var feed = NewFeed();
+        var items = await PublishManyAsync(store, feed, 5);
+        await store.RetractAsync(feed, items[3].Id, Clock.GetUtcNow().UtcDateTime, default);
+
+        var page = await store.ReadAsync(feed, null, 100, default);
+
+        Assert.True(page.Reset);
+        Assert.Equal(6, page.Sequence);
+        Assert.Equal(["Item 5", "Item 3", "Item 2"], page.Items.Select(i => i.Headline));
+        Assert.Empty(page.Events);
+    }
+
+    [Fact]
+    public async Task ReadingFromAPositionGivesExactlyTheLaterEventsOldestFirst()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var items = await PublishManyAsync(store, feed, 4);
+        await store.CorrectAsync(feed, items[0].Id, Correction, Clock.GetUtcNow().UtcDateTime, default);
+        var epoch = (await store.ReadAsync(feed, null, 1, default)).Epoch;
+
+        var page = await store.ReadAsync(feed, new FeedPosition(epoch, 2), 100, default);
+
+        Assert.False(page.Reset);
+        Assert.Equal(5, page.Sequence);
+        Assert.Equal([3, 4, 5], page.Events.Select(e => e.Sequence));
+        Assert.Equal([FeedEventKind.Published, FeedEventKind.Published, FeedEventKind.Corrected], page.Events.Select(e => e.Kind));
+        Assert.Empty(page.Items);
+    }
+
+    [Fact]
+    public async Task ReadingAtTheHeadGivesNoEventsAndNoReset()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        await PublishManyAsync(store, feed, 3);
+        var epoch = (await store.ReadAsync(feed, null, 1, default)).Epoch;
+
+        var page = await store.ReadAsync(feed, new FeedPosition(epoch, 3), 100, default);
+
+        Assert.False(page.Reset);
+        Assert.Empty(page.Events);
+        Assert.Equal(3, page.Sequence);
+    }
+
+    [Fact]
+    public async Task ReadingGivesAtMostMaxEventsFromThePosition()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        await PublishManyAsync(store, feed, 10);
+        var epoch = (await store.ReadAsync(feed, null, 1, default)).Epoch;
+
+        var page = await store.ReadAsync(feed, new FeedPosition(epoch, 2), 4, default);
+
+        Assert.False(page.Reset);
+        Assert.Equal([3, 4, 5, 6], page.Events.Select(e => e.Sequence));
+        Assert.Equal(10, page.Sequence);
+    }
+
+    [Fact]
+    public async Task APositionFromAnotherEpochGivesAReset()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        await PublishManyAsync(store, feed, 3);
+
+        var page = await store.ReadAsync(feed, new FeedPosition("another-epoch", 1), 100, default);
+
+        Assert.True(page.Reset);
+        Assert.Equal(3, page.Items.Count);
+    }
+
+    [Fact]
+    public async Task APositionAheadOfTheFeedGivesAReset()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        await PublishManyAsync(store, feed, 3);
+        var epoch = (await store.ReadAsync(feed, null, 1, default)).Epoch;
+
+        var page = await store.ReadAsync(feed, new FeedPosition(epoch, 4), 100, default);
+
+        Assert.True(page.Reset);
+        Assert.Equal(3, page.Sequence);
+    }
+
+    [Fact]
+    public async Task APositionOlderThanTheKeptEventsGivesAResetAndTheOldestKeptOneResumes()
+    {
+        var store = await CreateStoreAsync(eventRetention: 5);
+        var feed = NewFeed();
+        await PublishManyAsync(store, feed, 12);
+        var epoch = (await store.ReadAsync(feed, null, 1, default)).Epoch;
+
+        var tooOld = await store.ReadAsync(feed, new FeedPosition(epoch, 6), 100, default);
+        var oldestKept = await store.ReadAsync(feed, new FeedPosition(epoch, 7), 100, default);
+
+        Assert.True(tooOld.Reset);
+        Assert.False(oldestKept.Reset);
+        Assert.Equal([8, 9, 10, 11, 12], oldestKept.Events.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task OnlyTheLatestItemsAreKept()
+    {
+        var store = await CreateStoreAsync(itemRetention: 3);
+        var feed = NewFeed();
+        var items = await PublishManyAsync(store, feed, 5);
+
+        var listed = await store.ListItemsAsync(feed, null, 10, default);
+
+        Assert.Equal(["Item 5", "Item 4", "Item 3"], listed.Items.Select(i => i.Headline));
+        Assert.False(listed.HasOlder);
+        Assert.Null(await store.GetItemAsync(feed, items[0].Id, default));
+        Assert.Equal(ChangeStatus.NotFound, (await store.RetractAsync(feed, items[0].Id, Clock.GetUtcNow().UtcDateTime, default)).Status);
+    }
+
+    [Fact]
+    public async Task ARetryWithTheSameIdempotencyKeyAnswersTheOriginalItemAndAppendsNothing()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var original = await store.PublishAsync(NewItem(feed, "Original"), "key-1", default);
+
+        var retry = await store.PublishAsync(NewItem(feed, "Retry"), "key-1", default);
+
+        Assert.Null(retry.Event);
+        Assert.Equal(original.Item.Id, retry.Item.Id);
+        Assert.Equal("Original", retry.Item.Headline);
+        Assert.Equal(1, (await store.ReadAsync(feed, null, 10, default)).Sequence);
+    }
+
+    [Fact]
+    public async Task AnIdempotencyKeyIsPerFeedAndExpiresAfterTwentyFourHours()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var other = NewFeed();
+        await store.PublishAsync(NewItem(feed), "key-2", default);
+
+        var onOtherFeed = await store.PublishAsync(NewItem(other), "key-2", default);
+        Clock.Advance(TimeSpan.FromHours(23));
+        var within = await store.PublishAsync(NewItem(feed), "key-2", default);
+        Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        var after = await store.PublishAsync(NewItem(feed), "key-2", default);
+
+        Assert.NotNull(onOtherFeed.Event);
+        Assert.Null(within.Event);
+        Assert.NotNull(after.Event);
+        Assert.Equal(2, after.Event.Sequence);
+    }
+
+    [Fact]
+    public async Task ListingFeedsNamesEachFeedWithItsEpochAndLatestSequence()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        await PublishManyAsync(store, feed, 2);
+        var readOnly = NewFeed();
+        await store.ReadAsync(readOnly, null, 10, default);
+
+        var feeds = await store.ListFeedsAsync(default);
+
+        var summary = Assert.Single(feeds, f => f.Feed == feed);
+        Assert.Equal(2, summary.Sequence);
+        Assert.Equal((await store.ReadAsync(feed, null, 1, default)).Epoch, summary.Epoch);
+        Assert.DoesNotContain(feeds, f => f.Feed == readOnly);
+    }
+}
