@@ -45,15 +45,7 @@ public sealed class InMemoryFeedStore(IOptions<FeedOptions> options, TimeProvide
     public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        return Change(feed, itemId, current => current with
-        {
-            Headline = content.Headline,
-            Body = content.Body,
-            Priority = content.Priority,
-            Tags = content.Tags,
-            Link = content.Link,
-            UpdatedAt = updatedAt,
-        }, FeedEventKind.Corrected);
+        return Change(feed, itemId, current => content.Correct(current, updatedAt), FeedEventKind.Corrected);
     }
 
     /// <inheritdoc />

@@ -23,18 +23,7 @@ internal sealed class NewsroomService(
 
     public async Task<PublishResult> PublishAsync(string feed, ItemContent content, string author, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var item = new FeedItem
-        {
-            Id = ItemIds.New(),
-            Feed = feed,
-            Headline = content.Headline,
-            Body = content.Body,
-            Priority = content.Priority,
-            Tags = content.Tags,
-            Link = content.Link,
-            Author = author,
-            PublishedAt = Now(),
-        };
+        var item = content.ToNewItem(ItemIds.New(), feed, author, Now());
 
         var result = await AppendAsync(feed, () => store.PublishAsync(item, idempotencyKey, CancellationToken.None), r => r.Event, cancellationToken);
         if (result.Event is { } appended)
