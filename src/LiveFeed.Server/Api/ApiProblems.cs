@@ -18,13 +18,19 @@ internal static class ApiProblems
             Detail = "See 'errors': each bad field with what is wrong with it.",
         });
 
-    public static NotFound<ProblemDetails> ItemNotFound(string feed, string id) =>
-        TypedResults.NotFound(new ProblemDetails
-        {
-            Status = StatusCodes.Status404NotFound,
-            Title = "No such item",
-            Detail = $"Feed '{feed}' keeps no item with id '{(id.Length <= 64 ? id : id[..64] + "…")}'.",
-        });
+    // TypedResults.Problem, not TypedResults.NotFound(problem): only a ProblemHttpResult is written as
+    // application/problem+json, which the contract promises for every error.
+    public static ProblemHttpResult ItemNotFound(string feed, string id) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status404NotFound,
+            title: "No such item",
+            detail: $"Feed '{feed}' keeps no item with id '{(id.Length <= 64 ? id : id[..64] + "…")}'.");
+
+    public static ProblemHttpResult ItemRetracted() =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status409Conflict,
+            title: "The item is retracted",
+            detail: "A retracted item cannot be corrected: publish a new item instead.");
 
     public static ProblemHttpResult StoreUnavailable() =>
         TypedResults.Problem(

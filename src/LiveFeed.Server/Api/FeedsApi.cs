@@ -72,7 +72,7 @@ internal static class FeedsApi
         });
     }
 
-    public static async Task<Results<Ok<FeedItem>, NotFound<ProblemDetails>>> GetItem(
+    public static async Task<Results<Ok<FeedItem>, ProblemHttpResult>> GetItem(
         string feed, string id, IFeedStore store, CancellationToken cancellationToken)
     {
         var item = ItemIds.IsPlausible(id) ? await store.GetItemAsync(feed, id, cancellationToken) : null;
@@ -127,7 +127,7 @@ internal static class FeedsApi
         return TypedResults.Created($"/api/feeds/{feed}/items/{result.Item.Id}", result.Item);
     }
 
-    public static async Task<Results<Ok<FeedItem>, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> Correct(
+    public static async Task<Results<Ok<FeedItem>, ProblemHttpResult>> Correct(
         string feed, string id, HttpRequest request, ClaimsPrincipal user, NewsroomService newsroom, CancellationToken cancellationToken)
     {
         var (content, problem) = await ItemRequestReader.ReadAsync(request, cancellationToken);
@@ -145,17 +145,12 @@ internal static class FeedsApi
         return result.Status switch
         {
             ChangeStatus.Changed => TypedResults.Ok(result.Item!),
-            ChangeStatus.AlreadyRetracted => TypedResults.Conflict(new ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "The item is retracted",
-                Detail = "A retracted item cannot be corrected: publish a new item instead.",
-            }),
+            ChangeStatus.AlreadyRetracted => ApiProblems.ItemRetracted(),
             _ => ApiProblems.ItemNotFound(feed, id),
         };
     }
 
-    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> Retract(
+    public static async Task<Results<NoContent, ProblemHttpResult>> Retract(
         string feed, string id, ClaimsPrincipal user, NewsroomService newsroom, CancellationToken cancellationToken)
     {
         if (!ItemIds.IsPlausible(id))
