@@ -24,8 +24,12 @@ public sealed class LiveFeedServer : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly FakeTimeProvider? _clock;
+    private readonly Action<IServiceCollection>? _services;
 
-    public LiveFeedServer(IDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null)
+    /// <param name="settings">Configuration on top of the defaults, e.g. <c>Feed:SnapshotSize</c>.</param>
+    /// <param name="clock">The server's clock, when a test sets the time.</param>
+    /// <param name="services">Last changes to the server's services, e.g. a store decorator.</param>
+    public LiveFeedServer(IDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null, Action<IServiceCollection>? services = null)
     {
         _settings = new Dictionary<string, string?>
         {
@@ -38,6 +42,7 @@ public sealed class LiveFeedServer : WebApplicationFactory<Program>
         }
 
         _clock = clock;
+        _services = services;
         UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
         StartServer();
         BaseAddress = new Uri(Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
@@ -57,6 +62,11 @@ public sealed class LiveFeedServer : WebApplicationFactory<Program>
         if (_clock is not null)
         {
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock)));
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
         }
     }
 
