@@ -36,7 +36,7 @@ internal sealed class FeedHub(IFeedStore store, ILogger<FeedHub> logger) : Hub<I
         // be broadcast to this connection, and one appended before is in the page (or both: the
         // contract tells clients to drop what they have already applied).
         await Groups.AddToGroupAsync(Context.ConnectionId, FeedGroups.For(feed), Context.ConnectionAborted);
-        subscriptions.Add(feed);
+        var added = subscriptions.Add(feed);
 
         FeedPosition? position = epoch is not null && sequence is not null ? new FeedPosition(epoch, sequence.Value) : null;
         FeedPage page;
@@ -46,6 +46,13 @@ internal sealed class FeedHub(IFeedStore store, ILogger<FeedHub> logger) : Hub<I
         }
         catch (FeedStoreUnavailableException)
         {
+            // A failed Subscribe leaves no half subscription: no live events without the page they follow.
+            if (added)
+            {
+                await Groups.RemoveFromGroupAsync(Context.ConnectionId, FeedGroups.For(feed), Context.ConnectionAborted);
+                subscriptions.Remove(feed);
+            }
+
             throw new HubException("The feed store cannot be reached right now: subscribe again in a few seconds.");
         }
 
