@@ -59,7 +59,6 @@ public sealed class RedisDataLossTests
         Assert.True(oldPosition.Reset);
         Assert.NotEqual(oldEpoch, oldPosition.Epoch);
         Assert.Equal(0, oldPosition.Sequence);
-        await follower.WaitForAsync(1, TestReader.Timeout);
         await Eventually.HoldsAsync(() => Task.FromResult(follower.Epoch != oldEpoch && follower.Last == 1), "the reader moved to the new epoch");
         Assert.Equal(oldPosition.Epoch, follower.Epoch);
         Assert.Equal(1, follower.Resets);
