@@ -1,11 +1,20 @@
 using LiveFeed.Feeds;
 using LiveFeed.Feeds.InMemory;
+using LiveFeed.Feeds.Redis;
+using LiveFeed.Server.Logging;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace LiveFeed.Server.Hosting;
 
 internal static class FeedStoreHosting
 {
-    /// <summary>The one place the store is chosen. For now: in memory, one instance.</summary>
+    /// <summary>
+    /// The one place the store is chosen. <c>ConnectionStrings:Redis</c> unset: one instance, in memory.
+    /// Set: the Redis store, and the SignalR Redis backplane joining every instance on that Redis,
+    /// both over one shared connection.
+    /// </summary>
     public static IHostApplicationBuilder AddFeedStore(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<FeedOptions>()
@@ -13,7 +22,69 @@ internal static class FeedStoreHosting
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IFeedStore, InMemoryFeedStore>();
+
+        var redis = builder.Configuration.GetConnectionString("Redis");
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            builder.Services.AddSingleton<IFeedStore, InMemoryFeedStore>();
+            return builder;
+        }
+
+        builder.Services.AddOptions<RedisStoreOptions>()
+            .BindConfiguration(RedisStoreOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(provider => new RedisFeedKeys(provider.GetRequiredService<IOptions<RedisStoreOptions>>().Value.Prefix));
+        builder.Services.AddSingleton<IConnectionMultiplexer>(provider => ConnectRedis(redis, provider));
+        builder.Services.AddSingleton<IFeedStore, RedisFeedStore>();
+
+        // The backplane publishes each feed group's events to every instance, over the same connection.
+        builder.Services.AddSignalR().AddStackExchangeRedis();
+        builder.Services.AddOptions<RedisOptions>().Configure<IServiceProvider>((options, provider) =>
+            options.ConnectionFactory = _ => Task.FromResult(provider.GetRequiredService<IConnectionMultiplexer>()));
+
+        // Connect at start, not at the first request: a Redis that is down is then logged at once.
+        builder.Services.AddHostedService<RedisConnectionStarter>();
         return builder;
+    }
+
+    private static ConnectionMultiplexer ConnectRedis(string configuration, IServiceProvider provider)
+    {
+        var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("LiveFeed.Redis");
+        var prefix = provider.GetRequiredService<RedisFeedKeys>().Prefix;
+
+        var options = ConfigurationOptions.Parse(configuration);
+        // Start without Redis and keep reconnecting; never give up.
+        options.AbortOnConnectFail = false;
+        // A command is sent now or fails now. Queued while Redis is away, a write could reach Redis
+        // after its request was answered 503 ("nothing stored"), and a health check would hang.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        // Retry soon after a blink, then every 5 s at most.
+        options.ReconnectRetryPolicy = new ExponentialRetry(500, 5000);
+        // The backplane's channels carry the prefix too, so deployments sharing a Redis do not hear each other.
+        options.ChannelPrefix = RedisChannel.Literal(prefix + ":");
+
+        var connection = ConnectionMultiplexer.Connect(options);
+        connection.ConnectionFailed += (_, e) =>
+            LiveFeedLog.RedisConnectionLost(logger, e.EndPoint?.ToString(), e.ConnectionType, e.FailureType, e.Exception);
+        connection.ConnectionRestored += (_, e) =>
+            LiveFeedLog.RedisConnectionRestored(logger, e.EndPoint?.ToString(), e.ConnectionType);
+        if (!connection.IsConnected)
+        {
+            LiveFeedLog.RedisUnreachableAtStart(logger, string.Join(", ", options.EndPoints));
+        }
+
+        return connection;
+    }
+
+    private sealed class RedisConnectionStarter(IServiceProvider provider) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            provider.GetRequiredService<IConnectionMultiplexer>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

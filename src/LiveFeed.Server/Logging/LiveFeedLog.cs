@@ -35,6 +35,15 @@ internal static partial class LiveFeedLog
     [LoggerMessage(30, LogLevel.Warning, "The feed store cannot be reached: {Operation} answered 503")]
     public static partial void StoreUnavailable(ILogger logger, string operation, Exception exception);
 
+    [LoggerMessage(31, LogLevel.Error, "Lost the connection to Redis at {EndPoint} ({ConnectionType}, {FailureType}): writes answer 503 and /health/ready fails until it is back")]
+    public static partial void RedisConnectionLost(ILogger logger, string? endPoint, StackExchange.Redis.ConnectionType connectionType, StackExchange.Redis.ConnectionFailureType failureType, Exception? exception);
+
+    [LoggerMessage(32, LogLevel.Information, "The connection to Redis at {EndPoint} ({ConnectionType}) is back")]
+    public static partial void RedisConnectionRestored(ILogger logger, string? endPoint, StackExchange.Redis.ConnectionType connectionType);
+
+    [LoggerMessage(33, LogLevel.Error, "Redis at {EndPoints} cannot be reached at start: LiveFeed starts anyway and keeps trying")]
+    public static partial void RedisUnreachableAtStart(ILogger logger, string endPoints);
+
     [LoggerMessage(40, LogLevel.Warning, "Development newsroom key (name '{KeyName}', for this run only): {DevelopmentKey}")]
     public static partial void DevelopmentKey(ILogger logger, string keyName, string developmentKey);
 

@@ -1,0 +1,53 @@
+using StackExchange.Redis;
+
+namespace LiveFeed.Feeds.Redis;
+
+/// <summary>
+/// Every Redis key LiveFeed uses, built in one place. All keys start with a prefix, so several
+/// deployments can share one Redis; the keys of one feed share the hash tag <c>{feed}</c>
+/// (<c>livefeed:{main}:events</c>), so the atomic scripts also work on Redis Cluster, where one
+/// script may touch one slot only.
+/// </summary>
+public sealed class RedisFeedKeys
+{
+    /// <summary>The prefix when none is configured.</summary>
+    public const string DefaultPrefix = "livefeed";
+
+    /// <summary>Creates the key names for <paramref name="prefix"/> (no braces: they would break the hash tags).</summary>
+    public RedisFeedKeys(string prefix = DefaultPrefix)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
+        if (prefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            throw new ArgumentException("A Redis key prefix must not contain '{' or '}'.", nameof(prefix));
+        }
+
+        Prefix = prefix;
+    }
+
+    /// <summary>The prefix of every key (and, in the server, of every pub/sub channel).</summary>
+    public string Prefix { get; }
+
+    /// <summary>A set of the feeds that have had an event (for <c>GET /api/feeds</c>).</summary>
+    public RedisKey Feeds => $"{Prefix}:feeds";
+
+    /// <summary>A hash: <c>epoch</c> and <c>seq</c>, the latest sequence. Its loss is the loss of the feed's log.</summary>
+    public RedisKey Meta(string feed) => Key(feed, "meta");
+
+    /// <summary>A list of the kept events, oldest first: <c>sequence|kind|item JSON</c>.</summary>
+    public RedisKey Events(string feed) => Key(feed, "events");
+
+    /// <summary>A hash: item id to the item's JSON as it stands now.</summary>
+    public RedisKey Items(string feed) => Key(feed, "items");
+
+    /// <summary>A sorted set of the kept item ids, scored by the sequence that published them.</summary>
+    public RedisKey ItemOrder(string feed) => Key(feed, "order");
+
+    /// <summary>The same for the kept items that are not retracted.</summary>
+    public RedisKey LiveItems(string feed) => Key(feed, "live");
+
+    /// <summary>One <c>Idempotency-Key</c> used on the feed, with a TTL.</summary>
+    public RedisKey Idempotency(string feed, string idempotencyKey) => Key(feed, "idempotency:" + idempotencyKey);
+
+    private RedisKey Key(string feed, string part) => $"{Prefix}:{{{feed}}}:{part}";
+}

@@ -1,0 +1,259 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using LiveFeed.Contracts;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace LiveFeed.Feeds.Redis;
+
+/// <summary>
+/// The store every instance of a deployment shares: each feed's log lives in Redis under keys from
+/// <see cref="RedisFeedKeys"/>. Every write is one Lua script on the feed's keys, so appending,
+/// numbering, trimming and the idempotency check are one atomic step across instances. A feed's epoch
+/// is kept with its log and is new only when the log is gone (Redis wiped, or a new Redis).
+/// </summary>
+public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys keys, IOptions<FeedOptions> options, TimeProvider time) : IFeedStore
+{
+    /// <summary>
+    /// How long the epoch of a feed that has no event yet lives when a read made it. Reads of unknown
+    /// feeds (anyone may ask for any name) then cost Redis nothing in the long run; a reader that
+    /// kept such an epoch past this is only reset, and an empty feed has nothing to lose.
+    /// </summary>
+    public static readonly TimeSpan EmptyFeedEpochLifetime = TimeSpan.FromHours(1);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly FeedOptions _options = options.Value;
+
+    /// <inheritdoc />
+    public async Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        cancellationToken.ThrowIfCancellationRequested();
+        var feed = item.Feed;
+        var itemJson = JsonSerializer.Serialize(item, Json);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        var result = await Call(async database =>
+        {
+            // Sent before the script on the same connection, so a feed with an event is always listed.
+            var register = database.SetAddAsync(keys.Feeds, feed);
+            var published = await database.ScriptEvaluateAsync(
+                RedisScripts.Publish,
+                [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.ItemOrder(feed), keys.LiveItems(feed),
+                    keys.Idempotency(feed, idempotencyKey ?? string.Empty)],
+                [item.Id, itemJson, _options.EventRetention, _options.ItemRetention, NewEpoch(), now,
+                    (long)Idempotency.Window.TotalMilliseconds, idempotencyKey is null ? "0" : "1"]);
+            await register;
+            return (RedisResult[])published!;
+        });
+
+        if ((string?)result[0] == "replay")
+        {
+            return new PublishResult(ParseItem(result[1]), null);
+        }
+
+        var appended = new FeedEvent { Feed = feed, Epoch = (string)result[1]!, Sequence = (long)result[2], Kind = FeedEventKind.Published, Item = item };
+        return new PublishResult(item, appended);
+    }
+
+    /// <inheritdoc />
+    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        return ChangeAsync(feed, itemId, FeedEventKind.Corrected, current => current with
+        {
+            Headline = content.Headline,
+            Body = content.Body,
+            Priority = content.Priority,
+            Tags = content.Tags,
+            Link = content.Link,
+            UpdatedAt = updatedAt,
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, CancellationToken cancellationToken) =>
+        ChangeAsync(feed, itemId, FeedEventKind.Retracted, current => current with { RetractedAt = retractedAt }, cancellationToken);
+
+    private async Task<ChangeResult> ChangeAsync(string feed, string itemId, FeedEventKind kind, Func<FeedItem, FeedItem> change, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Read, change, then store only if the item is still what was read; another instance changing
+        // it in between makes the script answer 'changed', and the change is made again on the new state.
+        while (true)
+        {
+            var currentJson = await Call(database => database.HashGetAsync(keys.Items(feed), itemId));
+            if (currentJson.IsNull)
+            {
+                return ChangeResult.NotFound;
+            }
+
+            var current = ParseItem(currentJson);
+            if (current.RetractedAt is not null)
+            {
+                return new ChangeResult(ChangeStatus.AlreadyRetracted, current, null);
+            }
+
+            var changed = change(current);
+            var result = await Call(async database => (RedisResult[])(await database.ScriptEvaluateAsync(
+                RedisScripts.Change,
+                [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.LiveItems(feed)],
+                [itemId, currentJson, JsonSerializer.Serialize(changed, Json), KindName(kind), _options.EventRetention,
+                    kind == FeedEventKind.Retracted ? "1" : "0"]))!);
+
+            switch ((string?)result[0])
+            {
+                case "notfound":
+                    return ChangeResult.NotFound;
+                case "changed":
+                    continue;
+                default:
+                    var appended = new FeedEvent { Feed = feed, Epoch = (string)result[1]!, Sequence = (long)result[2], Kind = kind, Item = changed };
+                    return new ChangeResult(ChangeStatus.Changed, changed, appended);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var json = await Call(database => database.HashGetAsync(keys.Items(feed), itemId));
+        return json.IsNull ? null : ParseItem(json);
+    }
+
+    /// <inheritdoc />
+    public async Task<ItemsSlice> ListItemsAsync(string feed, string? beforeItemId, int limit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await Call(async database => (RedisResult[])(await database.ScriptEvaluateAsync(
+            RedisScripts.List,
+            [keys.Meta(feed), keys.Items(feed), keys.ItemOrder(feed), keys.LiveItems(feed)],
+            [beforeItemId is null ? "0" : "1", beforeItemId ?? string.Empty, limit, NewEpoch(), (long)EmptyFeedEpochLifetime.TotalMilliseconds]))!);
+
+        if ((string?)result[0] == "unknown")
+        {
+            throw new UnknownItemException(beforeItemId!);
+        }
+
+        var items = result.Skip(4).Select(ParseItem).ToList();
+        return new ItemsSlice((string)result[1]!, (long)result[2], items, (long)result[3] == 1);
+    }
+
+    /// <inheritdoc />
+    public async Task<FeedPage> ReadAsync(string feed, FeedPosition? after, int maxEvents, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await Call(async database => (RedisResult[])(await database.ScriptEvaluateAsync(
+            RedisScripts.Read,
+            [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.LiveItems(feed)],
+            [after is null ? "0" : "1", after?.Epoch ?? string.Empty, after?.Sequence ?? 0, maxEvents, _options.SnapshotSize,
+                NewEpoch(), (long)EmptyFeedEpochLifetime.TotalMilliseconds]))!);
+
+        var epoch = (string)result[1]!;
+        var page = new FeedPage { Feed = feed, Epoch = epoch, Sequence = (long)result[2], Reset = (string?)result[0] == "reset" };
+        return page.Reset
+            ? page with { Items = result.Skip(3).Select(ParseItem).ToList() }
+            : page with { Events = result.Skip(3).Select(entry => ParseEvent(feed, epoch, entry)).ToList() };
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<FeedSummary>> ListFeedsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var feeds = await Call(async database =>
+        {
+            var names = await database.SetMembersAsync(keys.Feeds);
+            var metas = await Task.WhenAll(names.Select(name =>
+                database.HashGetAsync(keys.Meta(name!), [(RedisValue)"epoch", (RedisValue)"seq"])));
+            return names.Zip(metas);
+        });
+
+        var summaries = new List<FeedSummary>();
+        foreach (var (name, meta) in feeds)
+        {
+            // A feed whose log was lost since it was listed (Redis wiped) has no epoch or events now.
+            if (!meta[0].IsNull && meta[1].TryParse(out long sequence) && sequence > 0)
+            {
+                summaries.Add(new FeedSummary { Feed = name!, Epoch = meta[0]!, Sequence = sequence });
+            }
+        }
+
+        summaries.Sort((a, b) => string.CompareOrdinal(a.Feed, b.Feed));
+        return summaries;
+    }
+
+    /// <inheritdoc />
+    public async Task CheckAvailableAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await Call(database => database.PingAsync());
+    }
+
+    /// <summary>Runs Redis calls, turning "Redis cannot be reached" into <see cref="FeedStoreUnavailableException"/>.</summary>
+    private async Task<T> Call<T>(Func<IDatabase, Task<T>> call)
+    {
+        try
+        {
+            return await call(redis.GetDatabase());
+        }
+        catch (Exception exception) when (IsUnreachable(exception))
+        {
+            throw new FeedStoreUnavailableException($"Redis cannot be reached: {exception.Message}", exception);
+        }
+    }
+
+    private static bool IsUnreachable(Exception exception) => exception switch
+    {
+        RedisConnectionException or RedisTimeoutException => true,
+        // Redis answers, but cannot serve writes or reads yet: loading its data, a replica, a failover.
+        RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)
+            || server.Message.StartsWith("READONLY", StringComparison.Ordinal)
+            || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
+            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
+            || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    private static string NewEpoch() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    private static FeedItem ParseItem(RedisValue json) =>
+        JsonSerializer.Deserialize<FeedItem>((string)json!, Json) ?? throw new InvalidDataException("A stored item is null.");
+
+    private static FeedItem ParseItem(RedisResult json) => ParseItem((RedisValue)json);
+
+    /// <summary>Parses an event entry: <c>sequence|kind|item JSON</c>.</summary>
+    private static FeedEvent ParseEvent(string feed, string epoch, RedisResult entry)
+    {
+        var text = (string)entry!;
+        var first = text.IndexOf('|', StringComparison.Ordinal);
+        var second = text.IndexOf('|', first + 1);
+        return new FeedEvent
+        {
+            Feed = feed,
+            Epoch = epoch,
+            Sequence = long.Parse(text.AsSpan(0, first), NumberStyles.None, CultureInfo.InvariantCulture),
+            Kind = ParseKind(text.AsSpan(first + 1, second - first - 1)),
+            Item = ParseItem(text[(second + 1)..]),
+        };
+    }
+
+    private static string KindName(FeedEventKind kind) => kind switch
+    {
+        FeedEventKind.Published => "published",
+        FeedEventKind.Corrected => "corrected",
+        FeedEventKind.Retracted => "retracted",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    private static FeedEventKind ParseKind(ReadOnlySpan<char> name) => name switch
+    {
+        "published" => FeedEventKind.Published,
+        "corrected" => FeedEventKind.Corrected,
+        "retracted" => FeedEventKind.Retracted,
+        _ => throw new InvalidDataException($"Unknown event kind '{name}' in Redis."),
+    };
+}

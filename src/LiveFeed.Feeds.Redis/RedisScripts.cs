@@ -1,0 +1,27 @@
+using System.Reflection;
+
+namespace LiveFeed.Feeds.Redis;
+
+/// <summary>The Lua scripts of <see cref="RedisFeedStore"/>, kept as files in <c>Scripts/</c> and embedded.</summary>
+internal static class RedisScripts
+{
+    /// <summary>Idempotency check, epoch, next sequence, append and trims of a publication.</summary>
+    public static readonly string Publish = Load("publish");
+
+    /// <summary>A correction or a retraction, compare-and-set on the item.</summary>
+    public static readonly string Change = Load("change");
+
+    /// <summary>The events after a position, or a reset page.</summary>
+    public static readonly string Read = Load("read");
+
+    /// <summary>A page of live items, newest first.</summary>
+    public static readonly string List = Load("list");
+
+    private static string Load(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"LiveFeed.Feeds.Redis.Scripts.{name}.lua")
+            ?? throw new InvalidOperationException($"The Lua script '{name}' is not embedded in {Assembly.GetExecutingAssembly().GetName().Name}.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

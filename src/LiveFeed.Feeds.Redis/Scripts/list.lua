@@ -1,0 +1,44 @@
+-- A page of live (non-retracted) items, newest first, older than a given item when one is given.
+-- KEYS: 1 meta, 2 items, 3 item order, 4 live items
+-- ARGV: 1 '1' when a 'before' item is given, 2 its id, 3 limit, 4 epoch to use if the feed has none,
+--       5 lifetime (ms) of an epoch made by a read
+-- Returns {'unknown'} (no such 'before' item) or {'ok', epoch, sequence, has older (0/1), item JSON...}.
+local meta = redis.call('HMGET', KEYS[1], 'epoch', 'seq')
+local epoch = meta[1]
+local sequence = tonumber(meta[2]) or 0
+if not epoch then
+  epoch = ARGV[4]
+  redis.call('HSET', KEYS[1], 'epoch', epoch)
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+elseif sequence == 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+end
+
+local newest = '+inf'
+if ARGV[1] == '1' then
+  -- Items are ordered by the sequence of their publication; retracted ones keep their place.
+  local score = redis.call('ZSCORE', KEYS[3], ARGV[2])
+  if not score then
+    return {'unknown'}
+  end
+  newest = '(' .. score
+end
+
+local limit = tonumber(ARGV[3])
+local ids = redis.call('ZREVRANGEBYSCORE', KEYS[4], newest, '-inf', 'LIMIT', 0, limit + 1)
+local hasOlder = 0
+if #ids > limit then
+  hasOlder = 1
+  table.remove(ids)
+end
+
+local result = {'ok', epoch, sequence, hasOlder}
+if #ids > 0 then
+  local items = redis.call('HMGET', KEYS[2], unpack(ids))
+  for i = 1, #ids do
+    if items[i] then
+      result[#result + 1] = items[i]
+    end
+  end
+end
+return result

@@ -1,0 +1,57 @@
+-- Publishes one item: the idempotency check, the epoch, the next sequence, the append and the
+-- trim to retention, as one atomic step for the feed (every key shares the feed's hash tag).
+-- KEYS: 1 meta, 2 events, 3 items, 4 item order, 5 live items, 6 idempotency key
+-- ARGV: 1 item id, 2 item JSON, 3 event retention, 4 item retention, 5 epoch to use if the feed has none,
+--       6 now (ms), 7 idempotency window (ms), 8 '1' when an idempotency key was given
+-- Returns {'replay', current item JSON} or {'ok', epoch, sequence}.
+local now = tonumber(ARGV[6])
+local window = tonumber(ARGV[7])
+
+if ARGV[8] == '1' then
+  local seen = redis.call('GET', KEYS[6])
+  if seen then
+    -- "<expires ms>|<item id>|<item JSON as first stored>"
+    local first = string.find(seen, '|', 1, true)
+    local second = string.find(seen, '|', first + 1, true)
+    -- The expiry is checked against the caller's clock; the key's TTL only cleans up.
+    if tonumber(string.sub(seen, 1, first - 1)) > now then
+      local id = string.sub(seen, first + 1, second - 1)
+      return {'replay', redis.call('HGET', KEYS[3], id) or string.sub(seen, second + 1)}
+    end
+  end
+end
+
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  epoch = ARGV[5]
+  redis.call('HSET', KEYS[1], 'epoch', epoch)
+end
+-- An epoch made by a read expires unless the feed gets an event: this is that event.
+redis.call('PERSIST', KEYS[1])
+
+local sequence = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('RPUSH', KEYS[2], sequence .. '|published|' .. ARGV[2])
+local eventRetention = tonumber(ARGV[3])
+if redis.call('LLEN', KEYS[2]) > eventRetention then
+  redis.call('LTRIM', KEYS[2], -eventRetention, -1)
+end
+
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[4], sequence, ARGV[1])
+redis.call('ZADD', KEYS[5], sequence, ARGV[1])
+local excess = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[4])
+while excess > 0 do
+  -- In batches: unpack() of a very long list would overflow Lua's stack.
+  local batch = math.min(excess, 1000)
+  local dropped = redis.call('ZRANGE', KEYS[4], 0, batch - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, batch - 1)
+  redis.call('HDEL', KEYS[3], unpack(dropped))
+  redis.call('ZREM', KEYS[5], unpack(dropped))
+  excess = excess - batch
+end
+
+if ARGV[8] == '1' then
+  redis.call('SET', KEYS[6], (now + window) .. '|' .. ARGV[1] .. '|' .. ARGV[2], 'PX', window)
+end
+
+return {'ok', epoch, sequence}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using LiveFeed.Server.Newsroom;
+
+namespace LiveFeed.Tests.Infrastructure;
+
+/// <summary>
+/// A LiveFeed server as operators run it: <c>dotnet LiveFeed.Server.dll</c> in its own process on a
+/// fixed port, configured through environment variables. It can be killed (no graceful stop) and
+/// started again on the same port.
+/// </summary>
+public sealed class LiveFeedProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly Dictionary<string, string?> _environment;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public LiveFeedProcess(IDictionary<string, string?> settings)
+    {
+        BaseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        _environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            [$"Newsroom__ApiKeys__{LiveFeedServer.KeyName}"] = NewsroomKeys.Hash(LiveFeedServer.NewsroomKey),
+            ["Serilog__MinimumLevel__Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings)
+        {
+            _environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>Starts the process; returns once <c>/health/ready</c> answers 200.</summary>
+    public async Task StartAsync()
+    {
+        var directory = AppContext.BaseDirectory;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(directory, "LiveFeed.Server.dll"));
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        try
+        {
+            await Eventually.ReadyAnswersAsync(BaseAddress, HttpStatusCode.OK, StartTimeout);
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException($"{exception.Message} Server output:\n{Output()}", exception);
+        }
+    }
+
+    /// <summary>Kills the process at once, as a crash would: no graceful shutdown, connections cut.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public HttpClient CreateAnonymousClient() => new() { BaseAddress = BaseAddress };
+
+    public HttpClient CreateNewsroomClient()
+    {
+        var client = CreateAnonymousClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LiveFeedServer.NewsroomKey);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private string Output()
+    {
+        lock (_output)
+        {
+            return _output.ToString();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

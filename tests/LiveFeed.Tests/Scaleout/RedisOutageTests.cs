@@ -1,0 +1,40 @@
+using System.Net;
+using System.Net.Http.Json;
+using LiveFeed.Contracts;
+using LiveFeed.Tests.Infrastructure;
+
+namespace LiveFeed.Tests.Scaleout;
+
+/// <summary>What an instance does while its Redis is away, and after it is back.</summary>
+public sealed class RedisOutageTests
+{
+    [Fact]
+    public async Task WhileRedisIsDownReadyAndWritesAnswer503AndStoreNothingThenBothRecoverByThemselves()
+    {
+        await using var redis = await RedisServer.StartNewAsync(appendOnly: true);
+        using var server = new LiveFeedServer(RedisSettings.For(redis));
+        await Eventually.ReadyAnswersAsync(server.BaseAddress, HttpStatusCode.OK);
+        using var newsroom = server.CreateNewsroomClient();
+        var feed = NewsroomRequests.UniqueFeed("outage");
+        var before = await newsroom.PublishAsync(feed, "Before the outage");
+
+        await redis.StopAsync();
+        await Eventually.ReadyAnswersAsync(server.BaseAddress, HttpStatusCode.ServiceUnavailable);
+        using var refused = await newsroom.PostAsJsonAsync($"/api/feeds/{feed}/items", new { headline = "During the outage" });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+
+        await redis.StartAsync();
+        await Eventually.ReadyAnswersAsync(server.BaseAddress, HttpStatusCode.OK);
+        var after = await newsroom.PublishAsync(feed, "After the outage");
+
+        var events = await newsroom.GetFromJsonAsync<FeedPage>($"/api/feeds/{feed}/events?epoch={Uri.EscapeDataString(await EpochAsync(newsroom, feed))}&after=0");
+        Assert.Equal([(1L, before.Id), (2L, after.Id)], events!.Events.Select(e => (e.Sequence, e.Item.Id)));
+        Assert.Equal(["After the outage", "Before the outage"], (await newsroom.GetFromJsonAsync<ItemsPage>($"/api/feeds/{feed}/items"))!.Items.Select(i => i.Headline));
+    }
+
+    private static async Task<string> EpochAsync(HttpClient client, string feed) =>
+        (await client.GetFromJsonAsync<FeedPage>($"/api/feeds/{feed}/events"))!.Epoch;
+}

@@ -1,0 +1,140 @@
+using LiveFeed.Contracts;
+using LiveFeed.Feeds;
+using LiveFeed.Feeds.Redis;
+using LiveFeed.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace LiveFeed.Tests.Store;
+
+/// <summary>One redis-server and one connection for the Redis store's tests.</summary>
+public sealed class RedisStoreFixture : IAsyncLifetime
+{
+    public RedisServer Server { get; private set; } = null!;
+
+    public IConnectionMultiplexer Connection { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await RedisServer.StartNewAsync();
+        Connection = await ConnectionMultiplexer.ConnectAsync(Server.ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Connection.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+}
+
+public sealed class RedisFeedStoreTests(RedisStoreFixture redis) : FeedStoreContractTests, IClassFixture<RedisStoreFixture>
+{
+    protected override Task<IFeedStore> CreateStoreAsync(FeedOptions options, TimeProvider time) =>
+        Task.FromResult<IFeedStore>(new RedisFeedStore(redis.Connection, new RedisFeedKeys("test"), Options.Create(options), time));
+
+    private RedisFeedStore Store(string prefix = "test") =>
+        new(redis.Connection, new RedisFeedKeys(prefix), Options.Create(new FeedOptions()), TimeProvider.System);
+
+    private static FeedItem NewItem(string feed) => new()
+    {
+        Id = Guid.CreateVersion7().ToString("N"),
+        Feed = feed,
+        Headline = "Headline",
+        Author = "desk",
+        PublishedAt = DateTime.UnixEpoch,
+    };
+
+    [Fact]
+    public async Task TwoStoresOnOneRedisShareEachFeedsSequenceAndEpoch()
+    {
+        var first = Store();
+        var second = Store();
+        var feed = NewsroomRequests.UniqueFeed("shared");
+
+        var a = await first.PublishAsync(NewItem(feed), null, default);
+        var b = await second.PublishAsync(NewItem(feed), null, default);
+        var retry = await second.PublishAsync(NewItem(feed), "key", default);
+        var retryElsewhere = await first.PublishAsync(NewItem(feed), "key", default);
+
+        Assert.Equal(1, a.Event!.Sequence);
+        Assert.Equal(2, b.Event!.Sequence);
+        Assert.Equal(a.Event.Epoch, b.Event.Epoch);
+        Assert.Null(retryElsewhere.Event);
+        Assert.Equal(retry.Item.Id, retryElsewhere.Item.Id);
+    }
+
+    [Fact]
+    public async Task AnotherPrefixIsAnotherDeployment()
+    {
+        var feed = NewsroomRequests.UniqueFeed("prefix");
+        await Store("one").PublishAsync(NewItem(feed), null, default);
+
+        var other = await Store("two").ReadAsync(feed, null, 10, default);
+
+        Assert.Equal(0, other.Sequence);
+        Assert.Empty(other.Items);
+    }
+
+    [Fact]
+    public async Task EveryKeyOfAFeedHasThePrefixAndTheFeedsHashTag()
+    {
+        var store = Store("tagged");
+        var feed = NewsroomRequests.UniqueFeed("keys");
+        await store.PublishAsync(NewItem(feed), "key", default);
+
+        var server = redis.Connection.GetServer(redis.Server.ConnectionString);
+        var feedKeys = server.Keys(pattern: $"*{feed}*").Select(k => (string)k!).Order().ToList();
+
+        Assert.Equal(
+            [$"tagged:{{{feed}}}:events", $"tagged:{{{feed}}}:idempotency:key", $"tagged:{{{feed}}}:items",
+                $"tagged:{{{feed}}}:live", $"tagged:{{{feed}}}:meta", $"tagged:{{{feed}}}:order"],
+            feedKeys);
+    }
+
+    [Fact]
+    public async Task ReadingAnUnknownFeedLeavesOnlyAnEpochThatExpiresAndTheFirstEventKeepsIt()
+    {
+        var store = Store();
+        var feed = NewsroomRequests.UniqueFeed("hostile");
+        var keys = new RedisFeedKeys("test");
+        var database = redis.Connection.GetDatabase();
+
+        var read = await store.ReadAsync(feed, null, 10, default);
+        var ttlAfterRead = await database.KeyTimeToLiveAsync(keys.Meta(feed));
+        var published = await store.PublishAsync(NewItem(feed), null, default);
+        var ttlAfterPublish = await database.KeyTimeToLiveAsync(keys.Meta(feed));
+
+        Assert.NotNull(ttlAfterRead);
+        Assert.InRange(ttlAfterRead.Value, TimeSpan.FromMinutes(1), RedisFeedStore.EmptyFeedEpochLifetime);
+        Assert.Null(ttlAfterPublish);
+        Assert.Equal(read.Epoch, published.Event!.Epoch);
+    }
+
+    [Fact]
+    public async Task AnIdempotencyKeyLivesInRedisForTheWindow()
+    {
+        var store = Store();
+        var feed = NewsroomRequests.UniqueFeed("idem");
+        await store.PublishAsync(NewItem(feed), "retry-me", default);
+
+        var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(new RedisFeedKeys("test").Idempotency(feed, "retry-me"));
+
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, Idempotency.Window - TimeSpan.FromMinutes(5), Idempotency.Window);
+    }
+
+    [Fact]
+    public async Task AStoreWhoseRedisCannotBeReachedThrowsUnavailable()
+    {
+        var options = ConfigurationOptions.Parse("127.0.0.1:1");
+        options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ConnectTimeout = 1000;
+        await using var nowhere = await ConnectionMultiplexer.ConnectAsync(options);
+        var store = new RedisFeedStore(nowhere, new RedisFeedKeys("test"), Options.Create(new FeedOptions()), TimeProvider.System);
+
+        await Assert.ThrowsAsync<FeedStoreUnavailableException>(() => store.PublishAsync(NewItem("nowhere"), null, default));
+        await Assert.ThrowsAsync<FeedStoreUnavailableException>(() => store.CheckAvailableAsync(default));
+        await Assert.ThrowsAsync<FeedStoreUnavailableException>(() => store.ReadAsync("nowhere", null, 10, default));
+    }
+}
