@@ -62,15 +62,7 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
     public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        return ChangeAsync(feed, itemId, FeedEventKind.Corrected, current => current with
-        {
-            Headline = content.Headline,
-            Body = content.Body,
-            Priority = content.Priority,
-            Tags = content.Tags,
-            Link = content.Link,
-            UpdatedAt = updatedAt,
-        }, cancellationToken);
+        return ChangeAsync(feed, itemId, FeedEventKind.Corrected, current => content.Correct(current, updatedAt), cancellationToken);
     }
 
     /// <inheritdoc />
