@@ -132,9 +132,11 @@ export function createFeedColumn(container, { title, actions = null, holdWhenScr
   status.append(element(document, "span", "lf-status-dot"), element(document, "span", "lf-status-text", STATE_LABELS.connecting));
   header.append(heading, status);
 
+  const newBar = element(document, "div", "lf-new");
+  newBar.hidden = true;
   const newButton = element(document, "button", "lf-new-button");
   newButton.type = "button";
-  newButton.hidden = true;
+  newBar.append(newButton);
 
   const list = element(document, "ol", "lf-items");
   list.setAttribute("aria-live", "polite");
@@ -142,7 +144,7 @@ export function createFeedColumn(container, { title, actions = null, holdWhenScr
   list.setAttribute("aria-labelledby", heading.id);
   const empty = element(document, "p", "lf-empty", "No news yet. New items appear here the moment they are published.");
 
-  column.append(header, newButton, list, empty);
+  column.append(header, newBar, list, empty);
   container.append(column);
 
   const readerIsDown = () => holdWhenScrolled && shown.size > 0 && list.getBoundingClientRect().top < 0;
@@ -205,8 +207,10 @@ export function createFeedColumn(container, { title, actions = null, holdWhenScr
 
   function update() {
     empty.hidden = items.size > 0;
-    newButton.hidden = waiting.size === 0;
-    newButton.textContent = `↑ ${newItemsLabel(waiting.size)}`;
+    newBar.hidden = waiting.size === 0;
+    const arrow = element(document, "span", "lf-new-arrow", "↑ ");
+    arrow.setAttribute("aria-hidden", "true");
+    newButton.replaceChildren(arrow, newItemsLabel(waiting.size));
   }
 
   function showWaiting({ focus }) {
