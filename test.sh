@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole LiveFeed test suite on a fresh Debian machine with the .NET SDK.
 # Installs what the tests need and is missing (apt packages, npm packages), then runs
-# every test project. Test results (TRX) land in TestResults/. Extra arguments go to
-# `dotnet test` (e.g. --filter "FullyQualifiedName~Hub").
+# every test project and the browser pages' unit tests (node's test runner). Test results land
+# in TestResults/ (TRX, and node-tests.tap). Extra arguments go to `dotnet test`
+# (e.g. --filter "FullyQualifiedName~Hub"). The server's build runs `npm ci` and the pages' build.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# apt packages the tests start themselves (none are left running).
-apt_packages=(redis-server)
+# apt packages the tests start themselves (none are left running): redis-server; Chromium for
+# the browser tests (driven by Microsoft.Playwright, never a downloaded browser) and a font for it.
+apt_packages=(redis-server chromium fonts-dejavu-core)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -20,6 +22,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 rm -rf TestResults
+mkdir -p TestResults
+
+# The pages' feed logic and formatting: node's test runner, readable output here, TAP for .ci/run.
+node_status=0
+(cd clients/web && node --test \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination=../../TestResults/node-tests.tap) || node_status=$?
+
+dotnet_status=0
 dotnet test LiveFeed.sln -c Release \
   --logger "trx;LogFilePrefix=results" --logger "console;verbosity=normal" \
-  --results-directory TestResults "$@"
+  --results-directory TestResults "$@" || dotnet_status=$?
+
+[ "$node_status" -ne 0 ] && exit "$node_status"
+exit "$dotnet_status"

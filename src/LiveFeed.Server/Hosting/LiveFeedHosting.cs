@@ -4,6 +4,7 @@ using LiveFeed.Server.Health;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Logging;
 using LiveFeed.Server.Newsroom;
+using LiveFeed.Server.Pages;
 using Serilog;
 
 namespace LiveFeed.Server.Hosting;
@@ -29,6 +30,9 @@ internal static class LiveFeedHosting
         // Newsroom keys authenticate writes; the newsroom service publishes, corrects and retracts.
         builder.AddNewsroom();
 
+        // The reader page, the newsroom console and the widget (built from clients/web), and CORS for the widget.
+        builder.AddPages();
+
         // Errors at the HTTP edge are RFC 9457 problem details.
         builder.Services.AddProblemDetails();
 
@@ -44,6 +48,7 @@ internal static class LiveFeedHosting
         app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UsePages();
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -1,0 +1,324 @@
+// The live column as readers see it: the reader page, the embeddable widget and the newsroom
+// console's preview and recent list all render items with this code. Text is only ever set
+// with textContent: a headline such as <img src=x onerror=alert(1)> shows as those characters.
+import { ConnectionState } from "./feed-connection.js";
+import { formatAge, formatFull, formatTime, linkHost, newItemsLabel, toDate } from "./format.js";
+
+const MAX_ITEMS = 200;
+const AGE_REFRESH_MS = 15000;
+const PRIORITY_LABELS = { flash: "Flash", urgent: "Urgent" };
+const STATE_LABELS = {
+  [ConnectionState.connecting]: "Connecting…",
+  [ConnectionState.live]: "Live",
+  [ConnectionState.reconnecting]: "Reconnecting…",
+  [ConnectionState.offline]: "Offline",
+};
+
+function element(document, tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+
+  if (text !== undefined && text !== null) {
+    node.textContent = text;
+  }
+
+  return node;
+}
+
+/** Newest first: by publish time, then by id (ids are in publish order). */
+export function compareItems(a, b) {
+  const difference = (toDate(b.publishedAt)?.getTime() ?? 0) - (toDate(a.publishedAt)?.getTime() ?? 0);
+  return difference !== 0 ? difference : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/**
+ * The content of one item (time, age, priority, headline, body, tags, link, "Updated …"), as a
+ * fragment to put in a list entry or a preview.
+ */
+export function renderItemContent(document, item, now = new Date()) {
+  const article = element(document, "article", "lf-entry");
+  const published = toDate(item.publishedAt) ?? now;
+
+  const meta = element(document, "div", "lf-meta");
+  const time = element(document, "time", "lf-time", formatTime(published, now));
+  time.dateTime = published.toISOString();
+  time.title = formatFull(published);
+  meta.append(time);
+  const age = element(document, "span", "lf-age", formatAge(published, now));
+  age.dataset.since = published.toISOString();
+  meta.append(age);
+  if (PRIORITY_LABELS[item.priority]) {
+    meta.append(element(document, "span", "lf-priority", PRIORITY_LABELS[item.priority]));
+  }
+
+  article.append(meta);
+  article.append(element(document, "h3", "lf-headline", item.headline));
+  if (item.body) {
+    article.append(element(document, "p", "lf-body", item.body));
+  }
+
+  const tags = item.tags ?? [];
+  const host = linkHost(item.link);
+  const updated = toDate(item.updatedAt);
+  if (tags.length > 0 || host || updated) {
+    const foot = element(document, "div", "lf-foot");
+    if (tags.length > 0) {
+      const list = element(document, "ul", "lf-tags");
+      for (const tag of tags) {
+        list.append(element(document, "li", "lf-tag", tag));
+      }
+
+      foot.append(list);
+    }
+
+    if (host) {
+      const link = element(document, "a", "lf-link", `Read more at ${host}`);
+      link.href = item.link;
+      link.rel = "noopener noreferrer";
+      foot.append(link);
+    }
+
+    if (updated) {
+      const note = element(document, "span", "lf-updated", `Updated ${formatTime(updated, now)}`);
+      note.title = formatFull(updated);
+      foot.append(note);
+    }
+
+    article.append(foot);
+  }
+
+  return article;
+}
+
+/** Brings every relative age and local time under `root` up to date. */
+export function refreshTimes(root, now = new Date()) {
+  for (const age of root.querySelectorAll(".lf-age")) {
+    age.textContent = formatAge(new Date(age.dataset.since), now);
+  }
+
+  for (const time of root.querySelectorAll("time.lf-time")) {
+    time.textContent = formatTime(new Date(time.dateTime), now);
+  }
+}
+
+/**
+ * A live column in `container`: a heading with the connection state, the "N new items" button
+ * and the list. Answers the calls a feed connection makes (reset, apply, setState).
+ * @param {HTMLElement} container
+ * @param {object} options
+ * @param {string} options.title the column's heading
+ * @param {(item: object) => HTMLElement|null} [options.actions] extra controls per item (the console's)
+ * @param {boolean} [options.holdWhenScrolled] keep new items behind a button while the reader reads further down
+ * @param {number} [options.headingLevel]
+ * @param {(id: string) => boolean} [options.isEditing] true while the console edits this item: leave its entry alone
+ */
+export function createFeedColumn(container, { title, actions = null, holdWhenScrolled = true, headingLevel = 2, isEditing = () => false }) {
+  const document = container.ownerDocument;
+  const items = new Map(); // id -> item, everything applied
+  const shown = new Map(); // id -> list entry
+  const waiting = new Set(); // ids applied but held behind the button
+
+  const column = element(document, "section", "lf-column");
+  const header = element(document, "div", "lf-column-head");
+  const heading = element(document, `h${headingLevel}`, "lf-column-title", title);
+  heading.id = `lf-title-${Math.random().toString(36).slice(2, 9)}`;
+  heading.tabIndex = -1;
+  column.setAttribute("aria-labelledby", heading.id);
+  const status = element(document, "p", "lf-status");
+  status.setAttribute("role", "status");
+  status.dataset.state = ConnectionState.connecting;
+  status.append(element(document, "span", "lf-status-dot"), element(document, "span", "lf-status-text", STATE_LABELS.connecting));
+  header.append(heading, status);
+
+  const newBar = element(document, "div", "lf-new");
+  newBar.hidden = true;
+  const newButton = element(document, "button", "lf-new-button");
+  newButton.type = "button";
+  newBar.append(newButton);
+
+  const list = element(document, "ol", "lf-items");
+  list.setAttribute("aria-live", "polite");
+  list.setAttribute("aria-relevant", "additions text");
+  list.setAttribute("aria-labelledby", heading.id);
+  const empty = element(document, "p", "lf-empty", "No news yet. New items appear here the moment they are published.");
+
+  column.append(header, newBar, list, empty);
+  container.append(column);
+
+  const readerIsDown = () => holdWhenScrolled && shown.size > 0 && list.getBoundingClientRect().top < 0;
+
+  function entryFor(item, highlight) {
+    const entry = element(document, "li", "lf-item");
+    entry.dataset.id = item.id;
+    entry.dataset.priority = item.priority ?? "normal";
+    fill(entry, item);
+    if (highlight) {
+      flash(entry);
+    }
+
+    return entry;
+  }
+
+  function fill(entry, item) {
+    entry.replaceChildren(renderItemContent(document, item));
+    entry.dataset.priority = item.priority ?? "normal";
+    const extra = actions?.(item);
+    if (extra) {
+      entry.append(extra);
+    }
+  }
+
+  function flash(entry) {
+    entry.classList.remove("lf-highlight");
+    // Restart the animation when an entry is highlighted again.
+    void entry.offsetWidth;
+    entry.classList.add("lf-highlight");
+    entry.addEventListener("animationend", () => entry.classList.remove("lf-highlight"), { once: true });
+  }
+
+  function place(entry, item) {
+    // Newest first: before the first shown item that is older.
+    for (const other of list.children) {
+      const otherItem = items.get(other.dataset.id);
+      if (otherItem && compareItems(item, otherItem) < 0) {
+        list.insertBefore(entry, other);
+        return;
+      }
+    }
+
+    list.append(entry);
+  }
+
+  function trim() {
+    while (items.size > MAX_ITEMS) {
+      const oldest = [...items.values()].sort(compareItems).at(-1);
+      remove(oldest.id);
+    }
+  }
+
+  function remove(id) {
+    items.delete(id);
+    waiting.delete(id);
+    shown.get(id)?.remove();
+    shown.delete(id);
+  }
+
+  function update() {
+    empty.hidden = items.size > 0;
+    newBar.hidden = waiting.size === 0;
+    const arrow = element(document, "span", "lf-new-arrow", "↑ ");
+    arrow.setAttribute("aria-hidden", "true");
+    newButton.replaceChildren(arrow, newItemsLabel(waiting.size));
+  }
+
+  function showWaiting({ focus }) {
+    const ids = [...waiting];
+    waiting.clear();
+    for (const id of ids) {
+      const item = items.get(id);
+      if (item) {
+        const entry = entryFor(item, true);
+        shown.set(id, entry);
+        place(entry, item);
+      }
+    }
+
+    update();
+    if (focus) {
+      column.scrollIntoView({ block: "start", behavior: "smooth" });
+      heading.focus({ preventScroll: true });
+    }
+  }
+
+  newButton.addEventListener("click", () => showWaiting({ focus: true }));
+  const onScroll = () => {
+    if (waiting.size > 0 && !readerIsDown()) {
+      showWaiting({ focus: false });
+    }
+  };
+  document.defaultView?.addEventListener("scroll", onScroll, { passive: true });
+  const ageTimer = setInterval(() => refreshTimes(list), AGE_REFRESH_MS);
+
+  return {
+    /** Starts over from these items (newest first). */
+    reset(newItems) {
+      list.setAttribute("aria-busy", "true");
+      items.clear();
+      shown.clear();
+      waiting.clear();
+      list.replaceChildren();
+      for (const item of [...newItems].sort(compareItems).slice(0, MAX_ITEMS)) {
+        items.set(item.id, item);
+        const entry = entryFor(item, false);
+        shown.set(item.id, entry);
+        list.append(entry);
+      }
+
+      list.setAttribute("aria-busy", "false");
+      update();
+    },
+
+    /** Applies one FeedEvent. */
+    apply(event) {
+      const item = event.item;
+      if (event.kind === "retracted") {
+        remove(item.id);
+      } else if (items.has(item.id)) {
+        // A correction (or a publish seen again after a reset): update in place.
+        items.set(item.id, item);
+        const entry = shown.get(item.id);
+        if (entry && !isEditing(item.id)) {
+          fill(entry, item);
+          flash(entry);
+        }
+      } else if (event.kind === "published") {
+        // (A correction of an item not shown is older than everything shown: nothing to show.)
+        items.set(item.id, item);
+        if (readerIsDown()) {
+          waiting.add(item.id);
+        } else {
+          const entry = entryFor(item, true);
+          shown.set(item.id, entry);
+          place(entry, item);
+        }
+
+        trim();
+      }
+
+      update();
+    },
+
+    /** Shows the connection state. */
+    setState(state) {
+      status.dataset.state = state;
+      status.lastChild.textContent = STATE_LABELS[state] ?? state;
+    },
+
+    /** The item shown under this id, if any. */
+    item(id) {
+      return items.get(id);
+    },
+
+    /** The list entry of an item, if shown. */
+    entry(id) {
+      return shown.get(id);
+    },
+
+    /** Re-renders one shown item (the console, after an edit is cancelled). */
+    redraw(id) {
+      const item = items.get(id);
+      const entry = shown.get(id);
+      if (item && entry) {
+        fill(entry, item);
+      }
+    },
+
+    destroy() {
+      clearInterval(ageTimer);
+      document.defaultView?.removeEventListener("scroll", onScroll);
+      column.remove();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// The reader page (/): the live column of ?feed=name (default main). ?protocol=json picks the
+// JSON hub protocol; MessagePack is the default.
+import { mountLiveColumn } from "./live-column.js";
+
+const params = new URLSearchParams(window.location.search);
+const feed = params.get("feed") || "main";
+const title = feed === "main" ? "Latest news" : `Latest news: ${feed}`;
+document.title = `${title} · LiveFeed`;
+document.querySelector("[data-feed-name]").textContent = feed;
+
+const live = mountLiveColumn(document.getElementById("live"), {
+  server: "",
+  feed,
+  protocol: params.get("protocol"),
+  title,
+  headingLevel: 1,
+});
+
+// For the browser tests and anyone curious in the console.
+window.liveFeed = live;

@@ -1,0 +1,36 @@
+// The embeddable widget. A news site adds
+//   <script src="https://live.example.com/widget.js" data-feed="main" async></script>
+// and the live column renders where the tag stands (or inside the element whose id is in
+// data-target), in a shadow root so that the site's styles and the column's leave each other
+// alone. data-server names the LiveFeed server when it is not the one the script came from;
+// data-title sets the heading; data-protocol="json" picks the JSON protocol.
+import { mountLiveColumn } from "./live-column.js";
+
+const script = document.currentScript;
+if (script) {
+  const options = script.dataset;
+  const server = (options.server || new URL(script.src, document.baseURI).origin).replace(/\/+$/, "");
+  const host = document.createElement("div");
+  host.className = "livefeed-widget";
+  const target = options.target ? document.getElementById(options.target) : null;
+  if (target) {
+    target.append(host);
+  } else {
+    script.after(host);
+  }
+
+  const root = host.attachShadow({ mode: "open" });
+  const style = document.createElement("link");
+  style.rel = "stylesheet";
+  style.href = `${server}/assets/livefeed.css`;
+  const container = document.createElement("div");
+  container.className = "lf-root lf-widget";
+  root.append(style, container);
+
+  mountLiveColumn(container, {
+    server,
+    feed: options.feed || "main",
+    protocol: options.protocol,
+    title: options.title || "Latest news",
+  });
+}

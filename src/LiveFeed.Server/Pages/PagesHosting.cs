@@ -1,0 +1,100 @@
+using LiveFeed.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Net.Http.Headers;
+
+namespace LiveFeed.Server.Pages;
+
+/// <summary>
+/// The browser pages built from <c>clients/web</c>: the reader page at <c>/</c>, the newsroom
+/// console at <c>/newsroom</c>, the embeddable <c>/widget.js</c> and their assets. The server's
+/// build runs the npm build and copies its output to <c>pages/</c> beside the server's assembly.
+/// </summary>
+internal static class PagesHosting
+{
+    /// <summary>The CORS policy that lets the widget on a news site's own origin read feeds.</summary>
+    public const string WidgetCorsPolicy = "widget";
+
+    /// <summary>Where the built pages are: <c>pages/</c> beside the server's assembly.</summary>
+    public static string Root { get; } = Path.Combine(AppContext.BaseDirectory, "pages");
+
+    public static IHostApplicationBuilder AddPages(this IHostApplicationBuilder builder)
+    {
+        // The widget runs in a news site's page (another origin) and reads from here: the hub and
+        // the public reads allow any origin, without credentials. Writes stay same-origin.
+        builder.Services.AddCors(options => options.AddPolicy(WidgetCorsPolicy, policy => policy
+            .AllowAnyOrigin()
+            .AllowAnyHeader()
+            .AllowAnyMethod()));
+        return builder;
+    }
+
+    /// <summary>Security headers on every answer, CORS for the widget's reads, and the pages themselves.</summary>
+    public static WebApplication UsePages(this WebApplication app)
+    {
+        app.Use(static (context, next) =>
+        {
+            // Set when the answer starts, so that error answers (whose headers are cleared) have them too.
+            context.Response.OnStarting(static state =>
+            {
+                var headers = ((HttpContext)state).Response.Headers;
+                headers.ContentSecurityPolicy = SecurityHeaders.ContentSecurityPolicy;
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = SecurityHeaders.ReferrerPolicy;
+                return Task.CompletedTask;
+            }, context);
+            return next(context);
+        });
+
+        app.UseWhen(IsWidgetRead, widget => widget.UseCors(WidgetCorsPolicy));
+
+        // Missing pages (a build without clients/web) leave the API and the hub working; the pages answer 404.
+        IFileProvider files = Directory.Exists(Root) ? new PhysicalFileProvider(Root) : new NullFileProvider();
+        if (files is NullFileProvider)
+        {
+            PagesLog.PagesMissing(app.Logger, Root);
+        }
+
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            // Names carry no content hash: browsers revalidate (ETag) rather than keep a stale page.
+            OnPrepareResponse = static file => file.Context.Response.Headers.CacheControl = "no-cache",
+        });
+
+        app.MapGet("/", (HttpContext context) => Page(context, files, "index.html")).ExcludeFromDescription();
+        app.MapGet("/newsroom", (HttpContext context) => Page(context, files, "newsroom.html")).ExcludeFromDescription();
+        return app;
+    }
+
+    private static Results<PhysicalFileHttpResult, NotFound> Page(HttpContext context, IFileProvider files, string name)
+    {
+        var file = files.GetFileInfo(name);
+        if (!file.Exists || file.PhysicalPath is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        context.Response.Headers.CacheControl = "no-cache";
+        return TypedResults.PhysicalFile(file.PhysicalPath, "text/html; charset=utf-8", lastModified: file.LastModified);
+    }
+
+    // The hub (every request of a connection) and the public reads, including their preflight.
+    private static bool IsWidgetRead(HttpContext context)
+    {
+        var request = context.Request;
+        if (request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        if (!request.Path.StartsWithSegments("/api/feeds", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        return HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
+            || (HttpMethods.IsOptions(request.Method)
+                && HttpMethods.IsGet(request.Headers[HeaderNames.AccessControlRequestMethod].ToString()));
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.Playwright;
+
+namespace LiveFeed.Tests.Pages;
+
+/// <summary>
+/// One headless Chromium (Debian's, never a downloaded one) per test class; each test opens its
+/// own page in its own context, so storage and connections are not shared between tests.
+/// Every Playwright wait is bounded by <see cref="Timeout"/>.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    /// <summary>The bound on every wait in the browser tests.</summary>
+    public const float Timeout = 10_000;
+
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser is not started.");
+
+    public async Task InitializeAsync()
+    {
+        _playwright = await Playwright.CreateAsync();
+        Assertions.SetDefaultExpectTimeout(Timeout);
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    /// <summary>A new page in a new context, <paramref name="width"/> pixels wide, in English (US).</summary>
+    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
+    {
+        var context = await Browser.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = width, Height = height },
+            Locale = "en-US",
+            TimezoneId = "Europe/London",
+            ColorScheme = colorScheme,
+        });
+        context.SetDefaultTimeout(Timeout);
+        return await context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+}
+
+/// <summary>The browser test classes run one after another: each has its own Chromium, and the machine is small.</summary>
+[CollectionDefinition(Name)]
+public sealed class BrowserTests
+{
+    public const string Name = "Browser";
+}

@@ -1,0 +1,136 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using LiveFeed.Contracts;
+using LiveFeed.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace LiveFeed.Tests.Pages;
+
+/// <summary>The newsroom console (<c>/newsroom</c>), driven by its labels as an editor would.</summary>
+[Collection(BrowserTests.Name)]
+public sealed class NewsroomConsoleTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IDisposable
+{
+    private readonly LiveFeedServer _server = new();
+
+    [Fact]
+    public async Task TheConsolePublishesCorrectsAndRetractsAndADoubleClickMakesOneItem()
+    {
+        var feed = NewsroomRequests.UniqueFeed("console");
+        var page = await OpenConsoleAsync(browser, _server.BaseAddress, feed);
+        await page.GetByLabel("Headline").FillAsync("Storm closes the harbour");
+        await page.GetByLabel("Body").FillAsync("Ferries will not sail before noon.");
+        await page.GetByLabel("Priority").SelectOptionAsync("urgent");
+        await page.GetByLabel("Tags").FillAsync("weather, ports");
+        await Expect(page.Locator("#headline-count")).ToHaveTextAsync("24 / 280");
+        await Expect(page.Locator("#preview .lf-headline")).ToHaveTextAsync("Storm closes the harbour");
+        await Expect(page.Locator("#preview .lf-priority")).ToHaveTextAsync("Urgent");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).DblClickAsync();
+
+        await Expect(page.Locator("#publish-status")).ToHaveTextAsync(new Regex($"^Published to {feed} at "));
+        var recent = page.Locator("#recent .lf-item");
+        await Expect(recent).ToHaveCountAsync(1);
+        await Expect(recent.Locator(".lf-headline")).ToHaveTextAsync("Storm closes the harbour");
+        await Expect(page.GetByLabel("Headline")).ToHaveValueAsync(""); // ready for the next item
+        using var reader = _server.CreateAnonymousClient();
+        var items = await reader.GetFromJsonAsync<ItemsPage>($"/api/feeds/{feed}/items");
+        var item = Assert.Single(items!.Items);
+        Assert.Equal("Storm closes the harbour", item.Headline);
+        Assert.Equal(ItemPriority.Urgent, item.Priority);
+        Assert.Equal(new[] { "weather", "ports" }, item.Tags);
+
+        // Correct, in place.
+        await recent.GetByRole(AriaRole.Button, new() { Name = "Correct" }).ClickAsync();
+        await recent.GetByLabel("Headline").FillAsync("Storm closes the harbour until Friday");
+        await recent.GetByRole(AriaRole.Button, new() { Name = "Save correction" }).ClickAsync();
+
+        await Expect(recent.Locator(".lf-headline")).ToHaveTextAsync("Storm closes the harbour until Friday");
+        await Expect(recent.Locator(".lf-updated")).ToHaveTextAsync(new Regex(@"^Updated \d{1,2}:\d{2} [AP]M$"));
+        var corrected = await reader.GetFromJsonAsync<FeedItem>($"/api/feeds/{feed}/items/{item.Id}");
+        Assert.Equal("Storm closes the harbour until Friday", corrected!.Headline);
+        Assert.Equal("Ferries will not sail before noon.", corrected.Body);
+        Assert.NotNull(corrected.UpdatedAt);
+
+        // Retract, after a confirmation.
+        await recent.GetByRole(AriaRole.Button, new() { Name = "Retract" }).ClickAsync();
+        await Expect(recent.GetByText("Retract this item? Readers will no longer see it.")).ToBeVisibleAsync();
+        Assert.Null((await reader.GetFromJsonAsync<FeedItem>($"/api/feeds/{feed}/items/{item.Id}"))!.RetractedAt);
+        await recent.GetByRole(AriaRole.Button, new() { Name = "Yes, retract" }).ClickAsync();
+
+        await Expect(recent).ToHaveCountAsync(0);
+        var retracted = await reader.GetFromJsonAsync<FeedItem>($"/api/feeds/{feed}/items/{item.Id}");
+        Assert.NotNull(retracted!.RetractedAt);
+    }
+
+    [Fact]
+    public async Task AValidationErrorFromTheServerShowsBesideItsField()
+    {
+        var feed = NewsroomRequests.UniqueFeed("console");
+        var page = await OpenConsoleAsync(browser, _server.BaseAddress, feed);
+
+        await page.GetByLabel("Headline").FillAsync(new string('a', 281));
+        await page.GetByLabel("Link").FillAsync("ftp://files.example/report.pdf");
+        await Expect(page.Locator("#headline-count")).ToHaveTextAsync("281 / 280, 1 too many");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
+
+        // Each message is in its field's own box and is the field's accessible description.
+        var headline = page.GetByLabel("Headline");
+        await Expect(headline).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(headline).ToHaveAccessibleDescriptionAsync(new Regex("281 characters; at most 280"));
+        await Expect(page.Locator(".field", new() { Has = headline }).Locator(".field-error")).ToHaveTextAsync(new Regex("281 characters"));
+        var link = page.GetByLabel("Link");
+        await Expect(link).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(page.Locator(".field", new() { Has = link }).Locator(".field-error")).ToHaveTextAsync(new Regex("absolute http or https URL"));
+        await Expect(page.GetByLabel("Body")).Not.ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(headline).ToBeFocusedAsync(); // the first bad field, so the editor can fix it at once
+
+        using var reader = _server.CreateAnonymousClient();
+        var items = await reader.GetFromJsonAsync<ItemsPage>($"/api/feeds/{feed}/items");
+        Assert.Empty(items!.Items);
+
+        // Fixed, it publishes, and the errors go.
+        await headline.FillAsync("Report published");
+        await link.FillAsync("https://files.example/report.pdf");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
+        await Expect(page.Locator("#publish-status")).ToHaveTextAsync(new Regex("^Published"));
+        await Expect(page.Locator(".field-error:visible")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task AWrongKeySendsTheEditorBackToTheKeyFormWithTheDraftKept()
+    {
+        var feed = NewsroomRequests.UniqueFeed("console");
+        var page = await OpenConsoleAsync(browser, _server.BaseAddress, feed, key: "not-the-key");
+
+        await page.GetByLabel("Headline").FillAsync("Kept across the sign-in");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
+
+        await Expect(page.GetByLabel("Newsroom key")).ToHaveAccessibleDescriptionAsync(new Regex("did not accept this newsroom key"));
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('livefeed.newsroomKey')"));
+        await page.GetByLabel("Newsroom key").FillAsync(LiveFeedServer.NewsroomKey);
+        await page.GetByLabel("Newsroom key").PressAsync("Enter");
+        await Expect(page.GetByLabel("Headline")).ToHaveValueAsync("Kept across the sign-in");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
+        await Expect(page.Locator("#publish-status")).ToHaveTextAsync(new Regex("^Published"));
+        Assert.DoesNotContain(LiveFeedServer.NewsroomKey, page.Url, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _server.Dispose();
+
+    /// <summary>Opens the console, enters the key (by keyboard) and chooses the feed.</summary>
+    internal static async Task<IPage> OpenConsoleAsync(BrowserFixture browser, Uri server, string feed, string key = LiveFeedServer.NewsroomKey, int width = 1280)
+    {
+        var page = await browser.NewPageAsync(width);
+        await page.GotoAsync(new Uri(server, "/newsroom").ToString());
+        await Expect(page.GetByLabel("Newsroom key")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(key);
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "New item" })).ToBeVisibleAsync();
+        await page.GetByLabel("Feed").FillAsync(feed);
+        await page.GetByLabel("Feed").PressAsync("Tab");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Recent in {feed}" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#recent .lf-status")).ToHaveAttributeAsync("data-state", "live");
+        return page;
+    }
+}
