@@ -25,7 +25,10 @@ public sealed class LiveFeedServer : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly FakeTimeProvider? _clock;
 
-    public LiveFeedServer(IDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null)
+    /// <param name="settings">Configuration on top of the newsroom key.</param>
+    /// <param name="clock">The server's clock, when a test controls time.</param>
+    /// <param name="port">A fixed port (e.g. a stopped server's, to restart it); 0 for a free one.</param>
+    public LiveFeedServer(IDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null, int port = 0)
     {
         _settings = new Dictionary<string, string?>
         {
@@ -38,7 +41,7 @@ public sealed class LiveFeedServer : WebApplicationFactory<Program>
         }
 
         _clock = clock;
-        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
         StartServer();
         BaseAddress = new Uri(Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
     }
