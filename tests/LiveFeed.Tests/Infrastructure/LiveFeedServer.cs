@@ -29,7 +29,8 @@ public sealed class LiveFeedServer : WebApplicationFactory<Program>
     /// <param name="settings">Configuration on top of the defaults, e.g. <c>Feed:SnapshotSize</c>.</param>
     /// <param name="clock">The server's clock, when a test sets the time.</param>
     /// <param name="services">Last changes to the server's services, e.g. a store decorator.</param>
-    public LiveFeedServer(IDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null, Action<IServiceCollection>? services = null)
+    /// <param name="port">A fixed port (e.g. a stopped server's, to restart it); 0 for a free one.</param>
+    public LiveFeedServer(IDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null, Action<IServiceCollection>? services = null, int port = 0)
     {
         _settings = new Dictionary<string, string?>
         {
@@ -43,7 +44,7 @@ public sealed class LiveFeedServer : WebApplicationFactory<Program>
 
         _clock = clock;
         _services = services;
-        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
         StartServer();
         BaseAddress = new Uri(Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
     }

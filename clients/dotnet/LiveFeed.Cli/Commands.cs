@@ -1,0 +1,278 @@
+using System.CommandLine;
+using LiveFeed.Client;
+using LiveFeed.Contracts;
+
+namespace LiveFeed.Cli;
+
+/// <summary>The tool's commands: post, correct, retract, list, tail.</summary>
+internal static class Commands
+{
+    private const int DefaultListLimit = 20;
+    private const int DefaultTailLines = 10;
+
+    public static Command Post(CommonOptions common, CliEnvironment environment)
+    {
+        var headline = new Argument<string>("headline") { Description = $"The headline: 1 to {ItemLimits.HeadlineMaxLength} characters of plain text." };
+        var feed = FeedOption();
+        var content = new ContentOptions();
+        var command = new Command("post", "Publish an item to a feed.") { headline, feed };
+        content.AddTo(command);
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: true, async (context, server) =>
+        {
+            var item = await context.Newsroom(server).PublishAsync(
+                parse.GetValue(feed)!,
+                new ItemRequest
+                {
+                    Headline = parse.GetValue(headline)!,
+                    Body = parse.GetValue(content.Body),
+                    Priority = ContentOptions.ParsePriority(parse.GetValue(content.Priority)),
+                    Tags = parse.GetValue(content.Tags) is { Length: > 0 } tags ? tags : null,
+                    Link = parse.GetValue(content.Link),
+                },
+                cancellationToken);
+            await WriteAsync(context, item, $"Posted {item.Id} to {item.Feed} at {context.Format.Time(item.PublishedAt)}.");
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    public static Command Correct(CommonOptions common, CliEnvironment environment)
+    {
+        var id = new Argument<string>("id") { Description = "The item's id (see 'livefeed list')." };
+        var headline = new Argument<string?>("headline") { Description = "The corrected headline. Default: the item's headline.", Arity = ArgumentArity.ZeroOrOne };
+        var feed = FeedOption();
+        var content = new ContentOptions();
+        var command = new Command("correct", "Correct an item: what you give replaces the item's field, the rest stays as it is. Readers see the correction.") { id, headline, feed };
+        content.AddTo(command);
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: true, async (context, server) =>
+        {
+            var newsroom = context.Newsroom(server);
+            var feedName = parse.GetValue(feed)!;
+            var itemId = parse.GetValue(id)!;
+            // PUT replaces the whole content: start from the item as it stands so that only what is given changes.
+            var current = await newsroom.GetAsync(feedName, itemId, cancellationToken);
+            if (current is null)
+            {
+                await context.Environment.Error.WriteLineAsync($"livefeed: feed '{feedName}' has no item '{itemId}' (see 'livefeed list --feed {feedName}').");
+                return ExitCodes.Refused;
+            }
+
+            var body = parse.GetValue(content.Body);
+            var link = parse.GetValue(content.Link);
+            var item = await newsroom.CorrectAsync(
+                feedName,
+                itemId,
+                new ItemRequest
+                {
+                    Headline = parse.GetValue(headline) ?? current.Headline,
+                    Body = body is null ? current.Body : body.Length == 0 ? null : body,
+                    Priority = ContentOptions.ParsePriority(parse.GetValue(content.Priority)) ?? current.Priority,
+                    Tags = parse.GetValue(content.Tags) is { Length: > 0 } tags ? tags : current.Tags,
+                    Link = link is null ? current.Link : link.Length == 0 ? null : link,
+                },
+                cancellationToken);
+            await WriteAsync(context, item, $"Corrected {item.Id} in {item.Feed} at {context.Format.Time(item.UpdatedAt ?? item.PublishedAt)}.");
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    public static Command Retract(CommonOptions common, CliEnvironment environment)
+    {
+        var id = new Argument<string>("id") { Description = "The item's id (see 'livefeed list')." };
+        var feed = FeedOption();
+        var command = new Command("retract", "Retract an item: readers remove it. Retracting it again does nothing.") { id, feed };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: true, async (context, server) =>
+        {
+            var feedName = parse.GetValue(feed)!;
+            var itemId = parse.GetValue(id)!;
+            await context.Newsroom(server).RetractAsync(feedName, itemId, cancellationToken);
+            await WriteAsync(context, new { feed = feedName, id = itemId, retracted = true }, $"Retracted {itemId} from {feedName}.");
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    public static Command List(CommonOptions common, CliEnvironment environment)
+    {
+        var feed = FeedOption();
+        var limit = new Option<int>("--limit", "-n") { Description = "How many of the newest items.", DefaultValueFactory = _ => DefaultListLimit };
+        var command = new Command("list", "List a feed's items, newest first, with their ids.") { feed, limit };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: false, async (context, server) =>
+        {
+            var count = parse.GetValue(limit);
+            var feedName = parse.GetValue(feed)!;
+            if (count < 1)
+            {
+                await context.Environment.Error.WriteLineAsync("livefeed: --limit must be 1 or more (see 'livefeed list --help').");
+                return ExitCodes.Usage;
+            }
+
+            var items = new List<FeedItem>();
+            await foreach (var item in context.Newsroom(server).ListAllAsync(feedName, Math.Min(count, 200), cancellationToken))
+            {
+                items.Add(item);
+                if (items.Count == count)
+                {
+                    break;
+                }
+            }
+
+            if (context.Json)
+            {
+                await context.Environment.Out.WriteLineAsync(ItemFormat.Json(items));
+            }
+            else if (items.Count == 0)
+            {
+                await context.Environment.Error.WriteLineAsync($"livefeed: feed '{feedName}' has no items.");
+            }
+            else
+            {
+                foreach (var item in items)
+                {
+                    await context.Environment.Out.WriteLineAsync(context.Format.ListLine(item));
+                }
+            }
+
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    public static Command Tail(CommonOptions common, CliEnvironment environment)
+    {
+        var feeds = new Option<string[]>("--feed", "-f")
+        {
+            Description = "A feed to follow; repeat to follow several.",
+            DefaultValueFactory = _ => [FeedName.Default],
+        };
+        feeds.Validators.Add(result =>
+        {
+            foreach (var name in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!FeedName.IsValid(name))
+                {
+                    result.AddError($"'{name}' is not a feed name: use {FeedName.Rule}.");
+                }
+            }
+        });
+        var lines = new Option<int>("--lines", "-n") { Description = "How many recent items to show first.", DefaultValueFactory = _ => DefaultTailLines };
+        var protocol = new Option<LiveFeedProtocol>("--protocol") { Description = "The hub protocol.", DefaultValueFactory = _ => LiveFeedProtocol.Json };
+        var command = new Command(
+            "tail",
+            "Follow feeds live: each item with its local time, priority and headline, then corrections and retractions as they happen. " +
+            "Survives the server restarting and shows what it missed. Stop with Ctrl+C.")
+        { feeds, lines, protocol };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: false, (context, server) =>
+            new TailCommand(context, parse.GetValue(feeds)!.Distinct(StringComparer.Ordinal).ToList(), Math.Max(0, parse.GetValue(lines)), parse.GetValue(protocol))
+                .RunAsync(server, cancellationToken),
+            cancellationToken));
+        return command;
+    }
+
+    private static Option<string> FeedOption()
+    {
+        var feed = new Option<string>("--feed", "-f") { Description = "The feed.", DefaultValueFactory = _ => FeedName.Default };
+        feed.Validators.Add(result =>
+        {
+            if (!FeedName.IsValid(result.GetValueOrDefault<string>()))
+            {
+                result.AddError($"'{result.GetValueOrDefault<string>()}' is not a feed name: use {FeedName.Rule}.");
+            }
+        });
+        return feed;
+    }
+
+    private static async Task WriteAsync<T>(CliContext context, T value, string text) =>
+        await context.Environment.Out.WriteLineAsync(context.Json ? ItemFormat.Json(value) : text);
+
+    /// <summary>Runs a command's work; turns every failure a person can act on into one line on stderr and an exit code.</summary>
+    private static async Task<int> RunAsync(
+        ParseResult parse, CommonOptions common, CliEnvironment environment, bool requiresKey, Func<CliContext, Uri, Task<int>> work, CancellationToken cancellationToken)
+    {
+        using var context = new CliContext(parse, common, environment);
+        var error = environment.Error;
+        if (context.Server is not { } server)
+        {
+            await error.WriteLineAsync($"livefeed: '{context.ServerText}' is not a server URL: give --server (or LIVEFEED_URL) as http://host:port.");
+            return ExitCodes.Usage;
+        }
+
+        if (requiresKey && context.Key is null)
+        {
+            await error.WriteLineAsync("livefeed: no newsroom key: pass --key or set LIVEFEED_KEY.");
+            return ExitCodes.Unauthorized;
+        }
+
+        try
+        {
+            return await work(context, server);
+        }
+        catch (LiveFeedApiException exception) when (exception.Status is 401 or 403)
+        {
+            await error.WriteLineAsync($"livefeed: the server refused the newsroom key ({exception.Status}): check --key or LIVEFEED_KEY.");
+            return ExitCodes.Unauthorized;
+        }
+        catch (LiveFeedApiException exception) when (exception.Status is 429 or >= 500)
+        {
+            await error.WriteLineAsync($"livefeed: {OneLine(exception.Message)} ({exception.Status}); try again later.");
+            return ExitCodes.Unreachable;
+        }
+        catch (LiveFeedApiException exception)
+        {
+            await error.WriteLineAsync($"livefeed: {OneLine(exception.Message)}");
+            return ExitCodes.Refused;
+        }
+        catch (HttpRequestException exception)
+        {
+            await error.WriteLineAsync($"livefeed: cannot reach the LiveFeed server at {context.ServerText}: {OneLine(exception.Message)}");
+            return ExitCodes.Unreachable;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync($"livefeed: the LiveFeed server at {context.ServerText} did not answer in time.");
+            return ExitCodes.Unreachable;
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+    }
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+
+    /// <summary>--body, --priority, --tag, --link: the content of post and correct.</summary>
+    private sealed class ContentOptions
+    {
+        public Option<string> Body { get; } = new("--body", "-b") { Description = $"The body: up to {ItemLimits.BodyMaxLength} characters; line breaks allowed." };
+
+        public Option<string> Priority { get; } = PriorityOption();
+
+        public Option<string[]> Tags { get; } = new("--tag", "-t") { Description = $"A tag; repeat for several (at most {ItemLimits.MaxTags})." };
+
+        public Option<string> Link { get; } = new("--link", "-l") { Description = "An http(s) URL to read more." };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Body);
+            command.Options.Add(Priority);
+            command.Options.Add(Tags);
+            command.Options.Add(Link);
+        }
+
+        public static ItemPriority? ParsePriority(string? text) => text switch
+        {
+            "normal" => ItemPriority.Normal,
+            "urgent" => ItemPriority.Urgent,
+            "flash" => ItemPriority.Flash,
+            _ => null,
+        };
+
+        private static Option<string> PriorityOption()
+        {
+            var option = new Option<string>("--priority", "-p") { Description = "normal, urgent or flash. Default: normal." };
+            option.AcceptOnlyFromAmong("normal", "urgent", "flash");
+            return option;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text.Json;
+using LiveFeed.Client;
+using LiveFeed.Contracts;
+
+namespace LiveFeed.Cli;
+
+/// <summary>How items look in the terminal ("2:49 PM  flash   Headline") and in --json output.</summary>
+internal sealed class ItemFormat(TimeZoneInfo timeZone)
+{
+    public string Time(DateTime utc) =>
+        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), timeZone).ToString("h:mm tt", CultureInfo.InvariantCulture);
+
+    public static string Priority(ItemPriority priority) => priority switch
+    {
+        ItemPriority.Urgent => "urgent",
+        ItemPriority.Flash => "flash",
+        _ => "normal",
+    };
+
+    /// <summary>"2:49 PM  flash   Headline": when it was published, how urgent, what.</summary>
+    public string Line(FeedItem item) => $"{Time(item.PublishedAt),8}  {Priority(item.Priority),-6}  {OneLine(item.Headline)}";
+
+    /// <summary>A line of <c>list</c>: the id first, to copy into <c>correct</c> or <c>retract</c>.</summary>
+    public string ListLine(FeedItem item) => $"{item.Id}  {Line(item)}";
+
+    /// <summary>A line of <c>tail</c> for one event.</summary>
+    public string EventLine(FeedEvent feedEvent) => feedEvent.Kind switch
+    {
+        FeedEventKind.Corrected => $"{Time(feedEvent.Item.UpdatedAt ?? feedEvent.Item.PublishedAt),8}  {Priority(feedEvent.Item.Priority),-6}  {OneLine(feedEvent.Item.Headline)}  (corrected)",
+        FeedEventKind.Retracted => $"{Time(feedEvent.Item.RetractedAt ?? feedEvent.Item.PublishedAt),8}  retracted: {OneLine(feedEvent.Item.Headline)}",
+        _ => Line(feedEvent.Item),
+    };
+
+    public static string Json<T>(T value) => JsonSerializer.Serialize(value, LiveFeedJson.Options);
+
+    // Headlines are one line by contract; never let a body's line breaks or escape codes reach the terminal.
+    private static string OneLine(string text) =>
+        string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c));
+}

@@ -1,0 +1,249 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using LiveFeed.Contracts;
+
+namespace LiveFeed.Client;
+
+/// <summary>
+/// The newsroom HTTP API (<c>/api/feeds</c>) with typed methods. Every publish carries an
+/// <c>Idempotency-Key</c>, reused on its own retries, so a retry never doubles an item. 429 and 503
+/// are retried after <c>Retry-After</c>, a bounded number of times. Refusals throw
+/// <see cref="LiveFeedApiException"/>.
+/// </summary>
+/// <remarks>
+/// Give it an <see cref="HttpClient"/> whose <see cref="HttpClient.BaseAddress"/> is the server
+/// (from <c>IHttpClientFactory</c>, for instance: <c>services.AddHttpClient&lt;NewsroomClient&gt;(...)</c>).
+/// The client does not dispose it.
+/// </remarks>
+public sealed class NewsroomClient
+{
+    private readonly HttpClient _http;
+    private readonly NewsroomClientOptions _options;
+
+    /// <summary>Creates a client over <paramref name="httpClient"/>, whose base address is the LiveFeed server.</summary>
+    public NewsroomClient(HttpClient httpClient, NewsroomClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(httpClient);
+        _http = httpClient;
+        _options = options ?? new NewsroomClientOptions();
+        if (_http.BaseAddress is null)
+        {
+            throw new ArgumentException("The HttpClient needs a BaseAddress: the LiveFeed server, e.g. http://localhost:5180.", nameof(httpClient));
+        }
+    }
+
+    /// <summary>Publishes an item (<c>POST /api/feeds/{feed}/items</c>) with a fresh idempotency key.</summary>
+    /// <returns>The item as the server stored it.</returns>
+    public Task<FeedItem> PublishAsync(string feed, ItemRequest item, CancellationToken cancellationToken = default) =>
+        PublishAsync(feed, item, Guid.NewGuid().ToString("N"), cancellationToken);
+
+    /// <summary>
+    /// Publishes an item with the given <paramref name="idempotencyKey"/>: a second publish with the same key
+    /// on the same feed within 24 hours answers the first item and changes nothing.
+    /// </summary>
+    public async Task<FeedItem> PublishAsync(string feed, ItemRequest item, string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        using var response = await SendAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, ItemsPath(feed)) { Content = JsonContent.Create(item, options: LiveFeedJson.Options) };
+                request.Headers.Add("Idempotency-Key", idempotencyKey);
+                return request;
+            },
+            retryUnreachable: true,
+            cancellationToken);
+        return await ReadAsync<FeedItem>(response, cancellationToken);
+    }
+
+    /// <summary>Corrects an item (<c>PUT .../items/{id}</c>): its content is replaced and readers get a <c>corrected</c> event.</summary>
+    /// <returns>The corrected item, with <see cref="FeedItem.UpdatedAt"/>.</returns>
+    public async Task<FeedItem> CorrectAsync(string feed, string id, ItemRequest item, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        // Not retried when the answer is lost: a second correction would be a second event.
+        using var response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Put, ItemPath(feed, id)) { Content = JsonContent.Create(item, options: LiveFeedJson.Options) },
+            retryUnreachable: false,
+            cancellationToken);
+        return await ReadAsync<FeedItem>(response, cancellationToken);
+    }
+
+    /// <summary>Retracts an item (<c>DELETE .../items/{id}</c>). Retracting it again is not an error.</summary>
+    public async Task RetractAsync(string feed, string id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, ItemPath(feed, id)), retryUnreachable: true, cancellationToken);
+        await EnsureSuccessAsync(response, cancellationToken);
+    }
+
+    /// <summary>One item (also a retracted one), or null when the feed keeps no item with that id.</summary>
+    public async Task<FeedItem?> GetAsync(string feed, string id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, ItemPath(feed, id)), retryUnreachable: true, cancellationToken);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await ReadAsync<FeedItem>(response, cancellationToken);
+    }
+
+    /// <summary>One page of a feed's items, newest first, retracted ones left out (<c>GET .../items</c>).</summary>
+    /// <param name="feed">The feed.</param>
+    /// <param name="limit">1 to 200 items; the server's default (50) when null.</param>
+    /// <param name="before">The id of the item the page starts after, or null for the newest.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<ItemsPage> ListAsync(string feed, int? limit = null, string? before = null, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        if (limit is not null)
+        {
+            query.Add(string.Create(CultureInfo.InvariantCulture, $"limit={limit}"));
+        }
+
+        if (before is not null)
+        {
+            query.Add($"before={Uri.EscapeDataString(before)}");
+        }
+
+        return GetJsonAsync<ItemsPage>(ItemsPath(feed) + (query.Count > 0 ? "?" + string.Join('&', query) : ""), cancellationToken);
+    }
+
+    /// <summary>The page that a <see cref="ItemsPage.Next"/> URL names.</summary>
+    public Task<ItemsPage> ListNextAsync(ItemsPage page, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        if (page.Next is null)
+        {
+            throw new InvalidOperationException("This is the last page: its 'next' is null.");
+        }
+
+        return GetJsonAsync<ItemsPage>(page.Next.TrimStart('/'), cancellationToken);
+    }
+
+    /// <summary>Every item of a feed, newest first, fetched page by page as the enumeration goes on.</summary>
+    public async IAsyncEnumerable<FeedItem> ListAllAsync(string feed, int pageSize = 200, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var page = await ListAsync(feed, pageSize, null, cancellationToken);
+        while (true)
+        {
+            foreach (var item in page.Items)
+            {
+                yield return item;
+            }
+
+            if (page.Next is null)
+            {
+                yield break;
+            }
+
+            page = await ListNextAsync(page, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The events after a position (<c>GET .../events</c>), or a reset page when the position is from another
+    /// epoch or older than what the server keeps. No position: a reset page.
+    /// </summary>
+    public Task<FeedPage> EventsAsync(string feed, string? epoch = null, long? after = null, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        if (epoch is not null && after is not null)
+        {
+            query.Add($"epoch={Uri.EscapeDataString(epoch)}");
+            query.Add(string.Create(CultureInfo.InvariantCulture, $"after={after}"));
+        }
+
+        if (limit is not null)
+        {
+            query.Add(string.Create(CultureInfo.InvariantCulture, $"limit={limit}"));
+        }
+
+        return GetJsonAsync<FeedPage>(FeedPath(feed) + "/events" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), cancellationToken);
+    }
+
+    /// <summary>Every feed with its epoch and latest sequence (<c>GET /api/feeds</c>).</summary>
+    public Task<IReadOnlyList<FeedSummary>> ListFeedsAsync(CancellationToken cancellationToken = default) =>
+        GetJsonAsync<IReadOnlyList<FeedSummary>>("api/feeds", cancellationToken);
+
+    private async Task<T> GetJsonAsync<T>(string path, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path), retryUnreachable: true, cancellationToken);
+        return await ReadAsync<T>(response, cancellationToken);
+    }
+
+    private static string FeedPath(string feed)
+    {
+        if (!FeedName.IsValid(feed))
+        {
+            throw new ArgumentException($"'{feed}' is not a feed name: use {FeedName.Rule}.", nameof(feed));
+        }
+
+        return $"api/feeds/{feed}";
+    }
+
+    private static string ItemsPath(string feed) => FeedPath(feed) + "/items";
+
+    private static string ItemPath(string feed, string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return ItemsPath(feed) + "/" + Uri.EscapeDataString(id);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> createRequest, bool retryUnreachable, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = createRequest();
+            if (_options.ApiKey is { } key)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            }
+
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, cancellationToken);
+            }
+            catch (Exception exception) when (retryUnreachable && attempt < _options.MaxRetries && IsTransient(exception, cancellationToken))
+            {
+                await Task.Delay(Backoff(attempt), _options.TimeProvider, cancellationToken);
+                continue;
+            }
+
+            // 429 and 503 promise that nothing was stored: any request may be sent again.
+            if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && attempt < _options.MaxRetries)
+            {
+                var wait = LiveFeedApiException.RetryAfterOf(response.Headers.RetryAfter, _options.TimeProvider) ?? Backoff(attempt);
+                if (wait <= _options.MaxRetryDelay)
+                {
+                    response.Dispose();
+                    await Task.Delay(wait, _options.TimeProvider, cancellationToken);
+                    continue;
+                }
+            }
+
+            return response;
+        }
+    }
+
+    // Unreachable (refused, reset, DNS) or HttpClient.Timeout; not the caller's own cancellation.
+    private static bool IsTransient(Exception exception, CancellationToken cancellationToken) =>
+        exception is HttpRequestException || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(500 * (1 << Math.Min(attempt, 6)));
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await LiveFeedApiException.FromResponseAsync(response, cancellationToken);
+        }
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        await EnsureSuccessAsync(response, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<T>(LiveFeedJson.Options, cancellationToken)
+            ?? throw new LiveFeedApiException((int)response.StatusCode, "The server answered an empty body", null);
+    }
+}

@@ -1,0 +1,316 @@
+using System.Diagnostics;
+using System.Text.Json;
+using LiveFeed.Client;
+using LiveFeed.Contracts;
+using LiveFeed.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LiveFeed.Tests.Cli;
+
+/// <summary>The livefeed tool end to end, against a real server: output, exit code, and every error a person can act on.</summary>
+public sealed class LiveFeedCliTests : IDisposable
+{
+    // 09:19 UTC is 2:49 PM in the tests' UTC+5:30 zone.
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 28, 9, 19, 0, TimeSpan.Zero));
+    private readonly LiveFeedServer _server;
+
+    public LiveFeedCliTests() => _server = new LiveFeedServer(clock: _clock);
+
+    private string Server => _server.BaseAddress.ToString();
+
+    public void Dispose() => _server.Dispose();
+
+    [Fact]
+    public async Task PostPrintsTheNewItemAndListShowsItWithItsIdTimePriorityAndHeadline()
+    {
+        var posted = await Cli("post", "Troops cross the border", "--priority", "flash", "--tag", "war", "--tag", "border", "--body", "More to follow.", "--link", "https://example.org/1");
+        var id = Assert.Single(await ItemsAsync("main")).Id;
+        var listed = await Cli("list", "--server", Server);
+
+        Assert.Equal((0, $"Posted {id} to main at 2:49 PM.\n", ""), (posted.ExitCode, posted.Output.Text, posted.Error.Text));
+        Assert.Equal((0, $"{id}   2:49 PM  flash   Troops cross the border\n"), (listed.ExitCode, listed.Output.Text));
+        var item = (await ItemsAsync("main"))[0];
+        Assert.Equal(("More to follow.", "https://example.org/1", ItemPriority.Flash), (item.Body, item.Link, item.Priority));
+        Assert.Equal(["war", "border"], item.Tags);
+    }
+
+    [Fact]
+    public async Task JsonOutputIsTheItemForScripts()
+    {
+        var posted = await Cli("post", "For a script", "--feed", "business", "--json");
+        var listed = await Cli("list", "--feed", "business", "--json");
+
+        Assert.Equal(0, posted.ExitCode);
+        var item = JsonSerializer.Deserialize<FeedItem>(posted.Output.Text, LiveFeedJson.Options)!;
+        Assert.Equal(("For a script", "business", LiveFeedServer.KeyName), (item.Headline, item.Feed, item.Author));
+        var items = JsonSerializer.Deserialize<List<FeedItem>>(listed.Output.Text, LiveFeedJson.Options)!;
+        Assert.Equal([item.Id], items.Select(listedItem => listedItem.Id));
+    }
+
+    [Fact]
+    public async Task CorrectChangesWhatIsGivenAndKeepsTheRest()
+    {
+        await Cli("post", "Quake hits city", "--body", "Details soon.", "--tag", "quake", "--priority", "urgent");
+        var id = (await ItemsAsync("main"))[0].Id;
+        _clock.Advance(TimeSpan.FromMinutes(2));
+
+        var corrected = await Cli("correct", id, "Quake hits the city");
+
+        Assert.Equal((0, $"Corrected {id} in main at 2:51 PM.\n"), (corrected.ExitCode, corrected.Output.Text));
+        var item = (await ItemsAsync("main"))[0];
+        Assert.Equal(("Quake hits the city", "Details soon.", ItemPriority.Urgent), (item.Headline, item.Body, item.Priority));
+        Assert.Equal(["quake"], item.Tags);
+        var listed = await Cli("list");
+        Assert.Equal($"{id}   2:49 PM  urgent  Quake hits the city\n", listed.Output.Text);
+    }
+
+    [Fact]
+    public async Task RetractRemovesTheItemFromTheList()
+    {
+        await Cli("post", "Wrong story");
+        var id = (await ItemsAsync("main"))[0].Id;
+
+        var retracted = await Cli("retract", id);
+        var listed = await Cli("list");
+
+        Assert.Equal((0, $"Retracted {id} from main.\n"), (retracted.ExitCode, retracted.Output.Text));
+        Assert.Equal((0, "", "livefeed: feed 'main' has no items.\n"), (listed.ExitCode, listed.Output.Text, listed.Error.Text));
+    }
+
+    [Fact]
+    public async Task ListShowsTheNewestFirstUpToTheLimitAcrossPages()
+    {
+        for (var i = 1; i <= 5; i++)
+        {
+            await Cli("post", $"Item {i}");
+        }
+
+        var listed = await Cli("list", "--limit", "3");
+
+        Assert.Equal(["Item 5", "Item 4", "Item 3"], listed.Output.Lines.Select(line => line.Split("  ").Last()));
+    }
+
+    [Fact]
+    public async Task TheServerAndKeyComeFromTheEnvironmentWhenNotGiven()
+    {
+        var variables = new Dictionary<string, string> { ["LIVEFEED_URL"] = Server, ["LIVEFEED_KEY"] = LiveFeedServer.NewsroomKey };
+
+        var posted = await CliRun.RunAsync(variables, "post", "From the environment");
+
+        Assert.Equal(0, posted.ExitCode);
+        Assert.Equal("From the environment", (await ItemsAsync("main"))[0].Headline);
+    }
+
+    [Theory]
+    [InlineData("", "livefeed: headline: The headline is blank.")]
+    [InlineData("   ", "livefeed: headline: The headline is blank.")]
+    public async Task ABlankHeadlineIsOneLineOnStderrAndExitCode1(string headline, string expected)
+    {
+        var posted = await Cli("post", headline);
+
+        Assert.Equal((1, "", expected + "\n"), (posted.ExitCode, posted.Output.Text, posted.Error.Text));
+        Assert.Empty(await ItemsAsync("main"));
+    }
+
+    [Fact]
+    public async Task ATooLongHeadlineIsOneLineOnStderrAndExitCode1()
+    {
+        var posted = await Cli("post", new string('x', 281));
+
+        Assert.Equal(1, posted.ExitCode);
+        Assert.Equal(["livefeed: headline: The headline has 281 characters; at most 280 are allowed."], posted.Error.Lines);
+        Assert.Empty(await ItemsAsync("main"));
+    }
+
+    [Fact]
+    public async Task AWrongKeyIsOneLineOnStderrAndExitCode4()
+    {
+        var posted = await CliRun.RunAsync(null, "post", "Hello", "--server", Server, "--key", "not-the-key");
+
+        Assert.Equal(4, posted.ExitCode);
+        Assert.Equal(["livefeed: the server refused the newsroom key (401): check --key or LIVEFEED_KEY."], posted.Error.Lines);
+    }
+
+    [Fact]
+    public async Task NoKeyIsOneLineOnStderrAndExitCode4()
+    {
+        var posted = await CliRun.RunAsync(null, "retract", "some-id", "--server", Server);
+
+        Assert.Equal(4, posted.ExitCode);
+        Assert.Equal(["livefeed: no newsroom key: pass --key or set LIVEFEED_KEY."], posted.Error.Lines);
+    }
+
+    [Theory]
+    [InlineData("post", "Hello", "--key", "k")]
+    [InlineData("list")]
+    [InlineData("tail")]
+    public async Task AnUnreachableServerIsOneLineOnStderrAndExitCode3(params string[] args)
+    {
+        var nowhere = $"http://127.0.0.1:{Client.LiveFeedReaderTests.FreePort()}";
+
+        var run = await CliRun.RunAsync(null, [.. args, "--server", nowhere]);
+
+        Assert.Equal(3, run.ExitCode);
+        var line = Assert.Single(run.Error.Lines);
+        Assert.StartsWith($"livefeed: cannot reach the LiveFeed server at {nowhere}: ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CorrectingAnUnknownItemSaysSoAndExits1()
+    {
+        var corrected = await Cli("correct", "no-such-item", "New words");
+
+        Assert.Equal(1, corrected.ExitCode);
+        Assert.Equal(["livefeed: feed 'main' has no item 'no-such-item' (see 'livefeed list --feed main')."], corrected.Error.Lines);
+    }
+
+    [Theory]
+    [InlineData("post", "Hello", "--priority", "high")]
+    [InlineData("post")]
+    [InlineData("list", "--feed", "Not A Feed")]
+    [InlineData("list", "--limit", "zero")]
+    [InlineData("list", "--limit", "0")]
+    [InlineData("frobnicate")]
+    public async Task ABadCommandLineIsOneLineOnStderrAndExitCode2(params string[] args)
+    {
+        var run = await Cli(args);
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.Error.Lines);
+        Assert.StartsWith("livefeed: ", line, StringComparison.Ordinal);
+        Assert.Contains("--help", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("post")]
+    [InlineData("correct")]
+    [InlineData("retract")]
+    [InlineData("list")]
+    [InlineData("tail")]
+    public async Task EveryCommandHasHelp(params string[] command)
+    {
+        var run = await CliRun.RunAsync(null, [.. command, "--help"]);
+
+        Assert.Equal((0, ""), (run.ExitCode, run.Error.Text));
+        Assert.Contains("Usage:", run.Output.Text, StringComparison.Ordinal);
+        Assert.Contains("--server", run.Output.Text, StringComparison.Ordinal);
+        if (command.Length > 0)
+        {
+            Assert.Contains($" {command[0]} ", run.Output.Text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task TailShowsTheLatestItemsThenPublicationsCorrectionsAndRetractionsLive()
+    {
+        for (var i = 1; i <= 3; i++)
+        {
+            await Cli("post", $"Earlier {i}");
+        }
+
+        using var stop = new CancellationTokenSource();
+        var (exit, output, error) = CliRun.Start(stop.Token, "tail", "--server", Server, "--lines", "2");
+        await output.WaitForAsync(text => text.Contains("Earlier 3", StringComparison.Ordinal), "the latest items");
+
+        await Cli("post", "Breaking news", "--priority", "flash");
+        await output.WaitForAsync(text => text.Contains("Breaking news", StringComparison.Ordinal), "the new item");
+        var id = (await ItemsAsync("main"))[0].Id;
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await Cli("correct", id, "Breaking news, corrected");
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await Cli("retract", id);
+        await output.WaitForAsync(text => text.Contains("retracted", StringComparison.Ordinal), "the retraction");
+        await stop.CancelAsync();
+
+        Assert.Equal(0, await exit.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Equal(
+            [
+                " 2:49 PM  normal  Earlier 2",
+                " 2:49 PM  normal  Earlier 3",
+                " 2:49 PM  flash   Breaking news",
+                " 2:50 PM  flash   Breaking news, corrected  (corrected)",
+                " 2:51 PM  retracted: Breaking news, corrected",
+            ],
+            output.Lines);
+        Assert.Equal("", error.Text);
+    }
+
+    [Fact]
+    public async Task TailFollowsSeveralFeedsAndWritesJsonLines()
+    {
+        await Cli("post", "Main earlier");
+        await Cli("post", "Business earlier", "--feed", "business");
+        using var stop = new CancellationTokenSource();
+        var (exit, output, _) = CliRun.Start(stop.Token, "tail", "--server", Server, "--feed", "main", "--feed", "business", "--json");
+        await output.WaitForAsync(text => text.Contains("Main earlier", StringComparison.Ordinal) && text.Contains("Business earlier", StringComparison.Ordinal), "the latest items");
+
+        await Cli("post", "Markets up", "--feed", "business");
+        await output.WaitForAsync(text => text.Contains("Markets up", StringComparison.Ordinal), "the live item");
+        await stop.CancelAsync();
+
+        Assert.Equal(0, await exit.WaitAsync(TimeSpan.FromSeconds(15)));
+        var lines = output.Lines.Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Equal(
+            [("main", "snapshot", "Main earlier"), ("business", "snapshot", "Business earlier"), ("business", "published", "Markets up")],
+            lines.Select(line => (line.GetProperty("feed").GetString(), line.GetProperty("kind").GetString(), line.GetProperty("item").GetProperty("headline").GetString())));
+        Assert.Equal(2, lines[2].GetProperty("sequence").GetInt64());
+    }
+
+    [Fact]
+    public async Task TailSurvivesTheServerRestartingAndShowsWhatItMissedOnce()
+    {
+        var first = new LiveFeedServer(new Dictionary<string, string?> { ["shutdownTimeoutSeconds"] = "2" }, _clock);
+        using var stop = new CancellationTokenSource();
+        var (exit, output, error) = CliRun.Start(stop.Token, "tail", "--server", first.BaseAddress.ToString());
+        await Cli(["post", "Before the restart", "--server", first.BaseAddress.ToString()]);
+        await output.WaitForAsync(text => text.Contains("Before the restart", StringComparison.Ordinal), "the first item");
+
+        var firstPort = first.BaseAddress.Port;
+        first.Dispose();
+        await error.WaitForAsync(text => text.Contains("reconnecting", StringComparison.Ordinal), "the reconnecting notice");
+        using (var second = new LiveFeedServer(clock: _clock, port: firstPort))
+        {
+            await Cli(["post", "While you were away", "--server", second.BaseAddress.ToString()]);
+            await output.WaitForAsync(text => text.Contains("While you were away", StringComparison.Ordinal), "the missed item");
+            await error.WaitForAsync(text => text.Contains("reconnected.", StringComparison.Ordinal), "the reconnected notice");
+            await Cli(["post", "After the restart", "--server", second.BaseAddress.ToString()]);
+            await output.WaitForAsync(text => text.Contains("After the restart", StringComparison.Ordinal), "the live item");
+            await stop.CancelAsync();
+            Assert.Equal(0, await exit.WaitAsync(TimeSpan.FromSeconds(15)));
+        }
+
+        Assert.Equal(
+            [" 2:49 PM  normal  Before the restart", " 2:49 PM  normal  While you were away", " 2:49 PM  normal  After the restart"],
+            output.Lines);
+    }
+
+    [Fact]
+    public async Task TheBuiltToolRunsAsAProcessAndFailsWithoutAStackTrace()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "livefeed.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { dll, "post", "  ", "--server", Server })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["LIVEFEED_KEY"] = LiveFeedServer.NewsroomKey;
+        start.Environment.Remove("LIVEFEED_URL");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal((1, "", "livefeed: headline: The headline is blank.\n"), (process.ExitCode, await stdout, await stderr));
+    }
+
+    private Task<CliRun> Cli(params string[] args) =>
+        CliRun.RunAsync(new Dictionary<string, string> { ["LIVEFEED_URL"] = Server, ["LIVEFEED_KEY"] = LiveFeedServer.NewsroomKey }, args);
+
+    private async Task<IReadOnlyList<FeedItem>> ItemsAsync(string feed)
+    {
+        using var http = _server.CreateAnonymousClient();
+        return (await new NewsroomClient(http).ListAsync(feed, 200)).Items;
+    }
+}
