@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using LiveFeed.Contracts;
 using LiveFeed.Feeds;
+using LiveFeed.Server.Metrics;
 using LiveFeed.Server.Newsroom;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -104,8 +105,9 @@ internal static class FeedsApi
     }
 
     public static async Task<Results<Created<FeedItem>, ProblemHttpResult>> Publish(
-        string feed, HttpRequest request, ClaimsPrincipal user, NewsroomService newsroom, CancellationToken cancellationToken)
+        string feed, HttpRequest request, ClaimsPrincipal user, NewsroomService newsroom, LiveFeedMetrics metrics, CancellationToken cancellationToken)
     {
+        var started = LiveFeedMetrics.StartTimer();
         var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
         if (request.Headers.ContainsKey("Idempotency-Key") && !IsValidIdempotencyKey(idempotencyKey))
         {
@@ -122,6 +124,10 @@ internal static class FeedsApi
         if (result.Event is null)
         {
             request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+        else
+        {
+            metrics.Published(started);
         }
 
         return TypedResults.Created($"/api/feeds/{feed}/items/{result.Item.Id}", result.Item);

@@ -3,6 +3,7 @@ using LiveFeed.Server.Broadcast;
 using LiveFeed.Server.Health;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Logging;
+using LiveFeed.Server.Metrics;
 using LiveFeed.Server.Newsroom;
 using Serilog;
 
@@ -35,6 +36,9 @@ internal static class LiveFeedHosting
         // Liveness and readiness (readiness asks the store).
         builder.Services.AddHealthChecks().AddCheck<FeedStoreHealthCheck>("store", tags: [FeedStoreHealthCheck.ReadyTag]);
 
+        // Metrics for Prometheus at /metrics: ASP.NET Core's, Kestrel's, SignalR's and LiveFeed's own.
+        builder.AddLiveFeedMetrics();
+
         return builder;
     }
 
@@ -50,6 +54,7 @@ internal static class LiveFeedHosting
         app.MapFeedHub();
         app.MapFeedsApi();
         app.MapHealth();
+        app.MapLiveFeedMetrics();
         app.LogDevelopmentNewsroomKey();
         return app;
     }
