@@ -1,4 +1,5 @@
 using LiveFeed.Server.Api;
+using LiveFeed.Server.ApiDocs;
 using LiveFeed.Server.Broadcast;
 using LiveFeed.Server.Health;
 using LiveFeed.Server.Hubs;
@@ -39,6 +40,9 @@ internal static class LiveFeedHosting
         // Metrics for Prometheus at /metrics: ASP.NET Core's, Kestrel's, SignalR's and LiveFeed's own.
         builder.AddLiveFeedMetrics();
 
+        // The OpenAPI document (/openapi/v1.json) and the API reference page (/docs).
+        builder.AddApiDocs();
+
         return builder;
     }
 
@@ -55,6 +59,7 @@ internal static class LiveFeedHosting
         app.MapFeedsApi();
         app.MapHealth();
         app.MapLiveFeedMetrics();
+        app.MapApiDocs();
         app.LogDevelopmentNewsroomKey();
         return app;
     }
