@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# apt packages the tests start themselves (none are left running).
-apt_packages=(redis-server)
+# apt packages the tests start or run themselves (none are left running): redis-server; nginx for the
+# load-balanced topology; docker-compose to validate docker-compose.yml (no Docker engine is needed).
+apt_packages=(redis-server nginx docker-compose)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
