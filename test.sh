@@ -7,9 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# apt packages the tests start themselves (none are left running): redis-server; Chromium for
-# the browser tests (driven by Microsoft.Playwright, never a downloaded browser) and a font for it.
-apt_packages=(redis-server chromium fonts-dejavu-core)
+# apt packages the tests start or run themselves (none are left running): redis-server; Chromium
+# for the browser tests (driven by Microsoft.Playwright, never a downloaded browser) and a font for
+# it; nginx for the load-balanced topology; docker-compose to validate docker-compose.yml (no Docker
+# engine is needed).
+apt_packages=(redis-server chromium fonts-dejavu-core nginx docker-compose)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

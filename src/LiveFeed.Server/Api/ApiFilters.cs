@@ -1,6 +1,7 @@
 using LiveFeed.Contracts;
 using LiveFeed.Feeds;
 using LiveFeed.Server.Logging;
+using LiveFeed.Server.Metrics;
 
 namespace LiveFeed.Server.Api;
 
@@ -32,6 +33,7 @@ internal static class ApiFilters
         catch (FeedStoreUnavailableException exception)
         {
             var logger = context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("LiveFeed.Api");
+            context.HttpContext.RequestServices.GetRequiredService<LiveFeedMetrics>().StoreError("api");
             LiveFeedLog.StoreUnavailable(logger, $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path}", exception);
             context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return ApiProblems.StoreUnavailable();

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Security.Claims;
 using LiveFeed.Contracts;
 using LiveFeed.Feeds;
+using LiveFeed.Server.ApiDocs;
+using LiveFeed.Server.Metrics;
 using LiveFeed.Server.Newsroom;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -22,22 +24,40 @@ internal static class FeedsApi
     public static WebApplication MapFeedsApi(this WebApplication app)
     {
         var feeds = app.MapGroup("/api/feeds")
-            .AddEndpointFilter(ApiFilters.AnswerStoreUnavailable);
+            .AddEndpointFilter(ApiFilters.AnswerStoreUnavailable)
+            .WithTags("Feeds")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         feeds.MapGet("/", ListFeeds);
 
         var feed = feeds.MapGroup("/{feed}")
-            .AddEndpointFilter(ApiFilters.ValidateFeedName);
+            .AddEndpointFilter(ApiFilters.ValidateFeedName)
+            .ProducesValidationProblem();
 
         feed.MapGet("/items", ListItems);
-        feed.MapGet("/items/{id}", GetItem);
+        feed.MapGet("/items/{id}", GetItem).ProducesProblem(StatusCodes.Status404NotFound);
         feed.MapGet("/events", GetEvents);
 
-        feed.MapPost("/items", Publish).RequireAuthorization(NewsroomKeyAuthenticationHandler.Policy);
-        feed.MapPut("/items/{id}", Correct).RequireAuthorization(NewsroomKeyAuthenticationHandler.Policy);
-        feed.MapDelete("/items/{id}", Retract).RequireAuthorization(NewsroomKeyAuthenticationHandler.Policy);
+        feed.MapPost("/items", Publish).RequireNewsroomKey().AcceptsItem();
+        feed.MapPut("/items/{id}", Correct).RequireNewsroomKey().AcceptsItem()
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        feed.MapDelete("/items/{id}", Retract).RequireNewsroomKey().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
+
+    /// <summary>A write: the newsroom key is required (401 without it).</summary>
+    private static RouteHandlerBuilder RequireNewsroomKey(this RouteHandlerBuilder endpoint) =>
+        endpoint.RequireAuthorization(NewsroomKeyAuthenticationHandler.Policy).ProducesProblem(StatusCodes.Status401Unauthorized);
+
+    /// <summary>
+    /// The handler reads an <see cref="ItemRequest"/> itself (ItemRequestReader): 413 over 64 KiB, 415 when not JSON.
+    /// Described for the document only: <c>Accepts</c> would make routing refuse other content types before
+    /// the newsroom key is checked and without the reader's problem detail.
+    /// </summary>
+    private static RouteHandlerBuilder AcceptsItem(this RouteHandlerBuilder endpoint) =>
+        endpoint.WithJsonBody<ItemRequest>()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     public static async Task<Ok<IReadOnlyList<FeedSummary>>> ListFeeds(IFeedStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(await store.ListFeedsAsync(cancellationToken));
@@ -104,8 +124,9 @@ internal static class FeedsApi
     }
 
     public static async Task<Results<Created<FeedItem>, ProblemHttpResult>> Publish(
-        string feed, HttpRequest request, ClaimsPrincipal user, NewsroomService newsroom, CancellationToken cancellationToken)
+        string feed, HttpRequest request, ClaimsPrincipal user, NewsroomService newsroom, LiveFeedMetrics metrics, CancellationToken cancellationToken)
     {
+        var started = LiveFeedMetrics.StartTimer();
         var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
         if (request.Headers.ContainsKey("Idempotency-Key") && !IsValidIdempotencyKey(idempotencyKey))
         {
@@ -122,6 +143,10 @@ internal static class FeedsApi
         if (result.Event is null)
         {
             request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+        else
+        {
+            metrics.Published(started);
         }
 
         return TypedResults.Created($"/api/feeds/{feed}/items/{result.Item.Id}", result.Item);

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using LiveFeed.Contracts;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Logging;
+using LiveFeed.Server.Metrics;
 using Microsoft.AspNetCore.SignalR;
 
 namespace LiveFeed.Server.Broadcast;
@@ -11,7 +12,7 @@ namespace LiveFeed.Server.Broadcast;
 /// Writers hand events over in sequence order (see <see cref="Newsroom.NewsroomService"/>), so every
 /// reader of this instance receives a feed's events in sequence order. Handing over never waits.
 /// </summary>
-internal sealed class FeedBroadcaster(IHubContext<FeedHub, IFeedClient> hub, ILogger<FeedBroadcaster> logger) : BackgroundService
+internal sealed class FeedBroadcaster(IHubContext<FeedHub, IFeedClient> hub, LiveFeedMetrics metrics, ILogger<FeedBroadcaster> logger) : BackgroundService
 {
     private readonly Channel<FeedEvent> _queue = Channel.CreateUnbounded<FeedEvent>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
@@ -26,6 +27,7 @@ internal sealed class FeedBroadcaster(IHubContext<FeedHub, IFeedClient> hub, ILo
             try
             {
                 await hub.Clients.Group(FeedGroups.For(feedEvent.Feed)).FeedEvent(feedEvent);
+                metrics.Pushed();
                 LiveFeedLog.Broadcast(logger, feedEvent.Feed, feedEvent.Sequence, feedEvent.Kind);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

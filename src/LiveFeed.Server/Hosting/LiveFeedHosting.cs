@@ -1,8 +1,10 @@
 using LiveFeed.Server.Api;
+using LiveFeed.Server.ApiDocs;
 using LiveFeed.Server.Broadcast;
 using LiveFeed.Server.Health;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Logging;
+using LiveFeed.Server.Metrics;
 using LiveFeed.Server.Newsroom;
 using LiveFeed.Server.Pages;
 using Serilog;
@@ -39,6 +41,12 @@ internal static class LiveFeedHosting
         // Liveness and readiness (readiness asks the store).
         builder.Services.AddHealthChecks().AddCheck<FeedStoreHealthCheck>("store", tags: [FeedStoreHealthCheck.ReadyTag]);
 
+        // Metrics for Prometheus at /metrics: ASP.NET Core's, Kestrel's, SignalR's and LiveFeed's own.
+        builder.AddLiveFeedMetrics();
+
+        // The OpenAPI document (/openapi/v1.json) and the API reference page (/docs).
+        builder.AddApiDocs();
+
         return builder;
     }
 
@@ -55,6 +63,8 @@ internal static class LiveFeedHosting
         app.MapFeedHub();
         app.MapFeedsApi();
         app.MapHealth();
+        app.MapLiveFeedMetrics();
+        app.MapApiDocs();
         app.LogDevelopmentNewsroomKey();
         return app;
     }

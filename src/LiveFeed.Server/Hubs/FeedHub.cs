@@ -1,6 +1,7 @@
 using LiveFeed.Contracts;
 using LiveFeed.Feeds;
 using LiveFeed.Server.Logging;
+using LiveFeed.Server.Metrics;
 using Microsoft.AspNetCore.Http.Connections.Features;
 using Microsoft.AspNetCore.SignalR;
 
@@ -10,7 +11,7 @@ namespace LiveFeed.Server.Hubs;
 /// The readers' hub (<c>/hubs/feed</c>). Anonymous. A reader subscribes to feeds and then receives
 /// every later event of them through <see cref="IFeedClient.FeedEvent"/>.
 /// </summary>
-internal sealed class FeedHub(IFeedStore store, ILogger<FeedHub> logger) : Hub<IFeedClient>
+internal sealed class FeedHub(IFeedStore store, LiveFeedMetrics metrics, ILogger<FeedHub> logger) : Hub<IFeedClient>
 {
     private static readonly object SubscriptionsKey = new();
 
@@ -53,9 +54,11 @@ internal sealed class FeedHub(IFeedStore store, ILogger<FeedHub> logger) : Hub<I
                 subscriptions.Remove(feed);
             }
 
+            metrics.StoreError("hub");
             throw new HubException("The feed store cannot be reached right now: subscribe again in a few seconds.");
         }
 
+        metrics.Subscribed(page, hadPosition: position is not null, added);
         LiveFeedLog.Subscribed(logger, Context.ConnectionId, feed, page.Reset ? "reset" : $"{page.Events.Count} events", page.Sequence);
         return page;
     }
@@ -69,17 +72,18 @@ internal sealed class FeedHub(IFeedStore store, ILogger<FeedHub> logger) : Hub<I
         }
 
         await Groups.RemoveFromGroupAsync(Context.ConnectionId, FeedGroups.For(feed), Context.ConnectionAborted);
-        Subscriptions().Remove(feed);
+        if (Subscriptions().Remove(feed))
+        {
+            metrics.Unsubscribed();
+        }
     }
 
     /// <inheritdoc />
     public override Task OnConnectedAsync()
     {
-        if (logger.IsEnabled(LogLevel.Debug))
-        {
-            var transport = Context.Features.Get<IHttpTransportFeature>()?.TransportType.ToString();
-            LiveFeedLog.ReaderConnected(logger, Context.ConnectionId, transport);
-        }
+        var transport = Transport();
+        metrics.ReaderConnected(transport);
+        LiveFeedLog.ReaderConnected(logger, Context.ConnectionId, transport);
 
         return Task.CompletedTask;
     }
@@ -87,6 +91,7 @@ internal sealed class FeedHub(IFeedStore store, ILogger<FeedHub> logger) : Hub<I
     /// <inheritdoc />
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        metrics.ReaderDisconnected(Transport(), Subscriptions().Count);
         LiveFeedLog.ReaderDisconnected(logger, Context.ConnectionId, exception);
         return Task.CompletedTask;
     }
@@ -104,6 +109,8 @@ internal sealed class FeedHub(IFeedStore store, ILogger<FeedHub> logger) : Hub<I
         Context.Items[SubscriptionsKey] = created;
         return created;
     }
+
+    private string Transport() => Context.Features.Get<IHttpTransportFeature>()?.TransportType.ToString() ?? "unknown";
 
     private static string Shorten(string? text) =>
         text is null ? "null" : text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 80), "…");

@@ -3,6 +3,7 @@ using LiveFeed.Contracts;
 using LiveFeed.Feeds;
 using LiveFeed.Server.Broadcast;
 using LiveFeed.Server.Logging;
+using LiveFeed.Server.Metrics;
 
 namespace LiveFeed.Server.Newsroom;
 
@@ -14,6 +15,7 @@ internal sealed class NewsroomService(
     IFeedStore store,
     FeedBroadcaster broadcaster,
     TimeProvider time,
+    LiveFeedMetrics metrics,
     ILogger<NewsroomService> logger)
 {
     // One gate per feed on this instance. The store numbers events atomically, but two requests could
@@ -72,6 +74,7 @@ internal sealed class NewsroomService(
             if (appendedEvent(result) is { } stored)
             {
                 broadcaster.Enqueue(stored);
+                metrics.EventStored(stored);
             }
 
             return result;

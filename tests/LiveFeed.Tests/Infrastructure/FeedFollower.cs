@@ -30,6 +30,7 @@ public sealed class FeedFollower : IAsyncDisposable
     private readonly string _feed;
     private readonly IReadOnlyList<Uri> _servers;
     private readonly HubProtocolKind _protocol;
+    private readonly HttpTransportType _transport;
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SortedDictionary<long, FeedEvent> _held = [];
     private readonly List<FeedEvent> _applied = [];
@@ -45,11 +46,13 @@ public sealed class FeedFollower : IAsyncDisposable
     /// <param name="feed">The feed to follow.</param>
     /// <param name="servers">The instances it may connect to, first the one it starts on.</param>
     /// <param name="protocol">The hub protocol.</param>
-    public FeedFollower(string feed, IReadOnlyList<Uri> servers, HubProtocolKind protocol = HubProtocolKind.Json)
+    /// <param name="transport">The transport (WebSockets skip negotiate; the others negotiate first).</param>
+    public FeedFollower(string feed, IReadOnlyList<Uri> servers, HubProtocolKind protocol = HubProtocolKind.Json, HttpTransportType transport = HttpTransportType.WebSockets)
     {
         _feed = feed;
         _servers = servers;
         _protocol = protocol;
+        _transport = transport;
         _loop = Task.Run(RunAsync);
     }
 
@@ -172,7 +175,7 @@ public sealed class FeedFollower : IAsyncDisposable
                 Drain();
                 return;
             }
-            catch (Exception exception) when (exception is HttpRequestException or IOException or HubException or InvalidOperationException
+            catch (Exception exception) when (exception is HttpRequestException or AggregateException or IOException or HubException or InvalidOperationException
                                                   or System.Net.WebSockets.WebSocketException or TimeoutException)
             {
                 _connection = null;
@@ -187,8 +190,8 @@ public sealed class FeedFollower : IAsyncDisposable
     {
         var builder = new HubConnectionBuilder().WithUrl(new Uri(server, FeedHubProtocol.Path), options =>
         {
-            options.Transports = HttpTransportType.WebSockets;
-            options.SkipNegotiation = true;
+            options.Transports = _transport;
+            options.SkipNegotiation = _transport == HttpTransportType.WebSockets;
         });
         if (_protocol == HubProtocolKind.MessagePack)
         {

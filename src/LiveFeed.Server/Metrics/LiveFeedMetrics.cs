@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using LiveFeed.Contracts;
+
+namespace LiveFeed.Server.Metrics;
+
+/// <summary>
+/// LiveFeed's own meter (<see cref="MeterName"/>) and every instrument in it. The code where things
+/// happen calls one method here; no other class creates an instrument. Prometheus names (as scraped at
+/// <c>/metrics</c>) are in each instrument's comment and in docs/operations.md.
+/// </summary>
+internal sealed class LiveFeedMetrics
+{
+    public const string MeterName = "LiveFeed";
+
+    // livefeed_events_published_total{feed, kind}
+    private readonly Counter<long> _eventsPublished;
+
+    // livefeed_publish_duration_seconds (histogram)
+    private readonly Histogram<double> _publishDuration;
+
+    // livefeed_messages_pushed_total
+    private readonly Counter<long> _messagesPushed;
+
+    // livefeed_readers_connected{transport}
+    private readonly UpDownCounter<long> _readersConnected;
+
+    // livefeed_subscriptions
+    private readonly UpDownCounter<long> _subscriptions;
+
+    // livefeed_subscribes_total, livefeed_resumes_total, livefeed_resets_total
+    private readonly Counter<long> _subscribes;
+    private readonly Counter<long> _resumes;
+    private readonly Counter<long> _resets;
+
+    // livefeed_store_errors_total{source}
+    private readonly Counter<long> _storeErrors;
+
+    public LiveFeedMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _eventsPublished = meter.CreateCounter<long>(
+            "livefeed.events.published", "{event}", "Events this instance stored and handed to the broadcast, by feed and kind (published, corrected, retracted).");
+        _publishDuration = meter.CreateHistogram(
+            "livefeed.publish.duration", "s", "Time from a POST reaching the publish handler to its event being stored and handed to the broadcast.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+        _messagesPushed = meter.CreateCounter<long>(
+            "livefeed.messages.pushed", "{message}", "FeedEvent messages this instance sent to a feed's readers (one per event: SignalR writes it to every subscribed reader, on other instances through the backplane).");
+        _readersConnected = meter.CreateUpDownCounter<long>(
+            "livefeed.readers.connected", "{reader}", "Readers connected to this instance's hub, by transport.");
+        _subscriptions = meter.CreateUpDownCounter<long>(
+            "livefeed.subscriptions", "{subscription}", "Feeds followed by the readers connected to this instance (a reader following 3 feeds counts 3).");
+        _subscribes = meter.CreateCounter<long>(
+            "livefeed.subscribes", "{subscribe}", "Subscribe calls answered by this instance's hub.");
+        _resumes = meter.CreateCounter<long>(
+            "livefeed.resumes", "{subscribe}", "Subscribe calls with a position answered with the events after it (the reader missed nothing).");
+        _resets = meter.CreateCounter<long>(
+            "livefeed.resets", "{subscribe}", "Subscribe calls with a position answered with a reset page (another epoch, older than the kept events, or ahead): the reader starts over.");
+        _storeErrors = meter.CreateCounter<long>(
+            "livefeed.store.errors", "{error}", "Requests and hub calls that failed because the feed store could not be reached, by source (api, hub).");
+    }
+
+    /// <summary>A time stamp to pass to <see cref="Published"/>.</summary>
+    public static long StartTimer() => Stopwatch.GetTimestamp();
+
+    /// <summary>An event was stored and handed to the broadcast.</summary>
+    public void EventStored(FeedEvent stored) =>
+        _eventsPublished.Add(1, new KeyValuePair<string, object?>("feed", stored.Feed), new KeyValuePair<string, object?>("kind", KindName(stored.Kind)));
+
+    /// <summary>A POST made a new event, stored and handed to the broadcast; <paramref name="started"/> from <see cref="StartTimer"/>.</summary>
+    public void Published(long started) => _publishDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+
+    /// <summary>The broadcast sent one event to its feed's readers.</summary>
+    public void Pushed() => _messagesPushed.Add(1);
+
+    public void ReaderConnected(string transport) => _readersConnected.Add(1, new KeyValuePair<string, object?>("transport", transport));
+
+    /// <summary>A reader left; <paramref name="subscriptions"/> is the number of feeds it still followed.</summary>
+    public void ReaderDisconnected(string transport, int subscriptions)
+    {
+        _readersConnected.Add(-1, new KeyValuePair<string, object?>("transport", transport));
+        if (subscriptions > 0)
+        {
+            _subscriptions.Add(-subscriptions);
+        }
+    }
+
+    /// <summary>A Subscribe was answered with <paramref name="page"/>.</summary>
+    /// <param name="page">The answer.</param>
+    /// <param name="hadPosition">The reader gave a position (it is resuming).</param>
+    /// <param name="added">The connection did not follow the feed before.</param>
+    public void Subscribed(FeedPage page, bool hadPosition, bool added)
+    {
+        _subscribes.Add(1);
+        if (added)
+        {
+            _subscriptions.Add(1);
+        }
+
+        if (hadPosition)
+        {
+            (page.Reset ? _resets : _resumes).Add(1);
+        }
+    }
+
+    public void Unsubscribed() => _subscriptions.Add(-1);
+
+    /// <summary>The store could not be reached; <paramref name="source"/> is <c>api</c> or <c>hub</c>.</summary>
+    public void StoreError(string source) => _storeErrors.Add(1, new KeyValuePair<string, object?>("source", source));
+
+    private static string KindName(FeedEventKind kind) => kind switch
+    {
+        FeedEventKind.Published => "published",
+        FeedEventKind.Corrected => "corrected",
+        FeedEventKind.Retracted => "retracted",
+        _ => "other",
+    };
+}
