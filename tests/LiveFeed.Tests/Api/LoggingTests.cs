@@ -11,10 +11,12 @@ public sealed class LoggingTests
     public async Task ProductionLogsAreCompactJsonWithOneStructuredLinePerPublishAndRequestAndNeverTheKey()
     {
         const string key = "a-very-secret-newsroom-key-4242";
-        await using var server = await ServerProcess.StartAsync(new Dictionary<string, string?>
+        await using var server = new LiveFeedProcess(new Dictionary<string, string?>
         {
             ["Newsroom:ApiKeys:desk"] = NewsroomKeys.Hash(key),
+            ["Serilog:MinimumLevel:Default"] = "Information",
         });
+        await server.StartAsync();
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new("Bearer", key);
 
@@ -25,7 +27,9 @@ public sealed class LoggingTests
         using var refused = await http.PostAsync("/api/feeds/main/items",
             new StringContent("""{"headline":"Refused"}""", System.Text.Encoding.UTF8, "application/json"));
 
-        var lines = await WaitForLinesAsync(server, lines => lines.Count(l => l.Contains("\"StatusCode\"", StringComparison.Ordinal)) >= 2);
+        var lines = await WaitForLinesAsync(server, lines =>
+            lines.Any(l => l.Contains("\"StatusCode\":201", StringComparison.Ordinal))
+            && lines.Any(l => l.Contains("\"StatusCode\":401", StringComparison.Ordinal)));
         var events = lines.Select(line => JsonDocument.Parse(line).RootElement).ToList();
         var publish = Assert.Single(events, e => e.TryGetProperty("ItemId", out _));
         Assert.Equal("main", publish.GetProperty("Feed").GetString());
@@ -37,12 +41,12 @@ public sealed class LoggingTests
         Assert.DoesNotContain(lines, line => line.Contains(key, StringComparison.Ordinal));
     }
 
-    private static async Task<List<string>> WaitForLinesAsync(ServerProcess server, Func<List<string>, bool> done)
+    private static async Task<List<string>> WaitForLinesAsync(LiveFeedProcess server, Func<List<string>, bool> done)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while (true)
         {
-            var lines = server.Output.ToList();
+            var lines = server.OutputLines.ToList();
             if (done(lines))
             {
                 Assert.All(lines, line => Assert.StartsWith("{", line));

@@ -17,12 +17,12 @@ public sealed class LiveFeedProcess : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Dictionary<string, string?> _environment;
-    private readonly StringBuilder _output = new();
+    private readonly ProcessOutput _output = new();
     private Process? _process;
 
     public LiveFeedProcess(IDictionary<string, string?> settings)
     {
-        BaseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        BaseAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         _environment = new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
@@ -36,6 +36,9 @@ public sealed class LiveFeedProcess : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>Every line the server wrote (compact JSON: it runs in Production).</summary>
+    public IReadOnlyList<string> OutputLines => _output.Lines;
 
     /// <summary>Starts the process; returns once <c>/health/ready</c> answers 200.</summary>
     public async Task StartAsync()
@@ -56,8 +59,7 @@ public sealed class LiveFeedProcess : IAsyncDisposable
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _output.Capture(_process);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -67,7 +69,7 @@ public sealed class LiveFeedProcess : IAsyncDisposable
         }
         catch (TimeoutException exception)
         {
-            throw new TimeoutException($"{exception.Message} Server output:\n{Output()}", exception);
+            throw new TimeoutException($"{exception.Message} Server output:\n{_output}", exception);
         }
     }
 
@@ -94,33 +96,5 @@ public sealed class LiveFeedProcess : IAsyncDisposable
     {
         await KillAsync();
         _process?.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    private string Output()
-    {
-        lock (_output)
-        {
-            return _output.ToString();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

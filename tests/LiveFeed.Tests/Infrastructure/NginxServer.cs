@@ -18,7 +18,7 @@ public sealed partial class NginxServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
     private readonly string _directory = Directory.CreateTempSubdirectory("livefeed-nginx-").FullName;
-    private readonly StringBuilder _output = new();
+    private readonly ProcessOutput _output = new();
     private Process? _process;
 
     private NginxServer(int port)
@@ -35,7 +35,7 @@ public sealed partial class NginxServer : IAsyncDisposable
     /// <summary>Starts nginx on a free port in front of <paramref name="upstreams"/>; returns once it accepts connections.</summary>
     public static async Task<NginxServer> StartInFrontOfAsync(Uri first, Uri second)
     {
-        var server = new NginxServer(FreePort());
+        var server = new NginxServer(FreePort.Next());
         await server.StartAsync(new Dictionary<string, string>
         {
             ["LIVEFEED_LISTEN"] = $"127.0.0.1:{server.Port}",
@@ -98,8 +98,7 @@ public sealed partial class NginxServer : IAsyncDisposable
             throw new InvalidOperationException("nginx is not installed; the topology test needs it. Run ./test.sh (it installs it) or `apt-get install -y nginx`.", exception);
         }
 
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _output.Capture(_process);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -108,7 +107,7 @@ public sealed partial class NginxServer : IAsyncDisposable
         {
             if (_process.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"nginx on port {Port} did not come up. Its output:\n{Output()}\nerror.log:\n{ErrorLog()}");
+                throw new InvalidOperationException($"nginx on port {Port} did not come up. Its output:\n{_output}\nerror.log:\n{ErrorLog()}");
             }
 
             await Task.Delay(50);
@@ -154,34 +153,6 @@ public sealed partial class NginxServer : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    private string Output()
-    {
-        lock (_output)
-        {
-            return _output.ToString();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"\$\{([A-Za-z0-9_]+)\}")]

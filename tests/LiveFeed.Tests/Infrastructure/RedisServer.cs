@@ -16,13 +16,13 @@ public sealed class RedisServer : IAsyncDisposable
 
     private readonly string _directory = Directory.CreateTempSubdirectory("livefeed-redis-").FullName;
     private readonly bool _appendOnly;
-    private readonly StringBuilder _output = new();
+    private readonly ProcessOutput _output = new();
     private Process? _process;
 
     private RedisServer(bool appendOnly)
     {
         _appendOnly = appendOnly;
-        Port = FreePort();
+        Port = FreePort.Next();
     }
 
     public int Port { get; }
@@ -76,8 +76,7 @@ public sealed class RedisServer : IAsyncDisposable
                 exception);
         }
 
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _output.Capture(_process);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -86,7 +85,7 @@ public sealed class RedisServer : IAsyncDisposable
         {
             if (_process.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"redis-server on port {Port} did not come up. Its output:\n{Output()}");
+                throw new InvalidOperationException($"redis-server on port {Port} did not come up. Its output:\n{_output}");
             }
 
             await Task.Delay(50);
@@ -150,33 +149,5 @@ public sealed class RedisServer : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    private string Output()
-    {
-        lock (_output)
-        {
-            return _output.ToString();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

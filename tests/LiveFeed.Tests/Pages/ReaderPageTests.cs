@@ -252,27 +252,21 @@ public sealed partial class ReaderPageTests(BrowserFixture browser) : IClassFixt
         // One in-memory instance killed and started again on the same port: its log is lost, a new
         // epoch. The page reconnects by itself, resumes with its last position, is answered with a
         // reset and shows the current items, once.
-        var settings = new Dictionary<string, string?> { ["Newsroom:ApiKeys:desk"] = NewsroomKeys.Hash(LiveFeedServer.NewsroomKey) };
         var page = await browser.NewPageAsync();
-        var first = await ServerProcess.StartAsync(settings);
-        var port = first.BaseAddress.Port;
-        try
+        await using var server = new LiveFeedProcess(new Dictionary<string, string?>());
+        await server.StartAsync();
+        await OpenReaderAsync(page, server.BaseAddress, "main");
+        using (var toFirst = NewsroomClient(server.BaseAddress))
         {
-            await OpenReaderAsync(page, first.BaseAddress, "main");
-            using var toFirst = NewsroomClient(first.BaseAddress);
             await toFirst.PublishAsync("main", "Before the restart");
-            await Expect(page.Locator(".lf-item")).ToHaveCountAsync(1, Promptly);
+        }
 
-            first.Kill(); // a crash, not a graceful shutdown
-        }
-        finally
-        {
-            await first.DisposeAsync(); // waits until the process is gone and its port is free
-        }
+        await Expect(page.Locator(".lf-item")).ToHaveCountAsync(1, Promptly);
+        await server.KillAsync(); // a crash, not a graceful shutdown
 
         await Expect(page.Locator(".lf-status")).Not.ToHaveAttributeAsync("data-state", "live");
-        await using var second = await ServerProcess.StartAsync(settings, port: port);
-        using (var toSecond = NewsroomClient(second.BaseAddress))
+        await server.StartAsync(); // the same port
+        using (var toSecond = NewsroomClient(server.BaseAddress))
         {
             await toSecond.PublishAsync("main", "Posted while the reader was away");
         }
