@@ -32,6 +32,18 @@ internal sealed class FeedTracker(string feed, IFeedSource source, TimeSpan gapT
     /// <summary>When the held events stop waiting and the missing ones are fetched; null when nothing is held.</summary>
     public DateTimeOffset? GapDeadline => Epoch is not null && _held.Count > 0 ? _gapSince + gapTimeout : null;
 
+    /// <summary>Events dropped because they were at or before the position (already applied).</summary>
+    public int Duplicates { get; private set; }
+
+    /// <summary>Events that arrived after a gap and were held for the missing ones.</summary>
+    public int OutOfOrder { get; private set; }
+
+    /// <summary>Pages of missing events fetched to fill gaps.</summary>
+    public int GapFetches { get; private set; }
+
+    /// <summary>Times the feed started over from a reset page while it had a position (not the first page).</summary>
+    public int Resets { get; private set; }
+
     /// <summary>
     /// Subscribes: from the last applied position when <paramref name="resume"/> (after a reconnect),
     /// else from nothing (a reset page).
@@ -91,6 +103,7 @@ internal sealed class FeedTracker(string feed, IFeedSource source, TimeSpan gapT
             {
                 var before = (Epoch, Sequence);
                 var page = await source.ReadEventsAsync(Feed, Epoch, Sequence, cancellationToken);
+                GapFetches++;
                 if (!page.Reset && !string.Equals(page.Epoch, Epoch, StringComparison.Ordinal))
                 {
                     await StartOverAsync(updates, cancellationToken);
@@ -130,6 +143,11 @@ internal sealed class FeedTracker(string feed, IFeedSource source, TimeSpan gapT
     {
         if (page.Reset)
         {
+            if (Epoch is not null)
+            {
+                Resets++;
+            }
+
             Epoch = page.Epoch;
             Sequence = page.Sequence;
             Items = [.. page.Items.Take(maxItems)];
@@ -153,6 +171,7 @@ internal sealed class FeedTracker(string feed, IFeedSource source, TimeSpan gapT
     {
         if (feedEvent.Sequence <= Sequence)
         {
+            Duplicates++;
             return;
         }
 
@@ -161,20 +180,25 @@ internal sealed class FeedTracker(string feed, IFeedSource source, TimeSpan gapT
             Apply(feedEvent, updates);
             ApplyHeld(updates);
         }
+        else if (Hold(feedEvent))
+        {
+            OutOfOrder++;
+        }
         else
         {
-            Hold(feedEvent);
+            Duplicates++;
         }
     }
 
-    private void Hold(FeedEvent feedEvent)
+    // False when an event of that sequence is already held.
+    private bool Hold(FeedEvent feedEvent)
     {
         if (_held.Count == 0)
         {
             _gapSince = time.GetUtcNow();
         }
 
-        _held.TryAdd(feedEvent.Sequence, feedEvent);
+        return _held.TryAdd(feedEvent.Sequence, feedEvent);
     }
 
     private void ApplyHeld(List<FeedUpdate> updates)
@@ -182,9 +206,14 @@ internal sealed class FeedTracker(string feed, IFeedSource source, TimeSpan gapT
         while (_held.Count > 0)
         {
             var (sequence, held) = _held.First();
-            if (sequence <= Sequence || !string.Equals(held.Epoch, Epoch, StringComparison.Ordinal))
+            if (!string.Equals(held.Epoch, Epoch, StringComparison.Ordinal))
             {
                 _held.Remove(sequence);
+            }
+            else if (sequence <= Sequence)
+            {
+                _held.Remove(sequence);
+                Duplicates++;
             }
             else if (sequence == Sequence + 1)
             {

@@ -155,6 +155,24 @@ public sealed class FeedTrackerTests
         Assert.Equal(["corrected", "headline 1"], tracker.Items.Select(item => item.Headline));
     }
 
+    [Fact]
+    public async Task TheCountersTellWhichPathsOfTheRuleWereTaken()
+    {
+        var tracker = await SubscribedTrackerAsync();
+        await tracker.ReceiveAsync(Published("e1", 1), default);
+        await tracker.ReceiveAsync(Published("e1", 1), default);
+        await tracker.ReceiveAsync(Published("e1", 3), default);
+        await tracker.ReceiveAsync(Published("e1", 3), default);
+        _source.ReadEvents = (epoch, after) => EventsPage(epoch, 3, Published(epoch, 2), Published(epoch, 3));
+        _clock.Advance(GapTimeout);
+        await tracker.FillGapAsync(default);
+        _source.Pages.Enqueue(ResetPage("e2", 0));
+        await tracker.ReceiveAsync(Published("e2", 1), default);
+
+        // Duplicates: #1 again, #3 again while held, and #3 in the fetched page (the held one was applied after #2).
+        Assert.Equal((3, 1, 1, 1), (tracker.Duplicates, tracker.OutOfOrder, tracker.GapFetches, tracker.Resets));
+    }
+
     private async Task<FeedTracker> SubscribedTrackerAsync()
     {
         var tracker = new FeedTracker(Feed, _source, GapTimeout, _clock, 100);

@@ -1,6 +1,5 @@
-using System.Globalization;
-using System.Net.Http.Json;
 using System.Threading.Channels;
+using LiveFeed.Client;
 using LiveFeed.Contracts;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
@@ -10,38 +9,37 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LiveFeed.Tests.Infrastructure;
 
 /// <summary>
-/// A reader that follows one feed by the contract's client rule (docs/contract.md, "Events out of
-/// order"), over the official SignalR client:
-/// <list type="bullet">
-/// <item>per feed it keeps (epoch, last applied sequence), and drops any event at or below it;</item>
-/// <item>it applies sequence last+1 at once, then any held successors;</item>
-/// <item>it holds a later event (a gap) at most <see cref="HoldTime"/>, then fetches
-/// <c>GET /api/feeds/{feed}/events?epoch=E&amp;after=last</c> and applies it (a reset answer: start over);</item>
-/// <item>an event of another epoch: Subscribe again with its position (the answer is a reset if the
-/// feed's epoch changed);</item>
-/// <item>a lost connection: connect to the next server and Subscribe with its position.</item>
-/// </list>
-/// Everything happens on one loop, so the state needs no lock; tests read snapshots.
+/// A reader that follows one feed by the contract's client rule (docs/contract.md, "Order, gaps and
+/// duplicates"), applied by the client library's <see cref="FeedTracker"/>, over the official SignalR
+/// client. What is its own: it connects to a list of servers, and when a connection is lost it connects
+/// to the next one and subscribes from its position; it chooses the protocol and the transport; and it
+/// keeps what tests read (the applied events, the position, the counters).
+/// Everything happens on one loop, so the tracker needs no lock; tests read snapshots.
 /// </summary>
 public sealed class FeedFollower : IAsyncDisposable
 {
     public static readonly TimeSpan HoldTime = TimeSpan.FromSeconds(1);
 
+    // The follower keeps no items, only events: the tracker's list just needs a bound.
+    private const int MaxItems = 100;
+
     private readonly string _feed;
     private readonly IReadOnlyList<Uri> _servers;
     private readonly HubProtocolKind _protocol;
     private readonly HttpTransportType _transport;
+    private readonly FeedTracker _tracker;
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly SortedDictionary<long, FeedEvent> _held = [];
     private readonly List<FeedEvent> _applied = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _firstPage = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _loop;
     private HubConnection? _connection;
+    private HttpClient? _http;
+    private HubFeedSource? _source;
     private int _server;
     private string? _epoch;
     private long _last;
-    private bool _gapCheckPending;
+    private DateTimeOffset? _resubscribeAt;
 
     /// <param name="feed">The feed to follow.</param>
     /// <param name="servers">The instances it may connect to, first the one it starts on.</param>
@@ -53,26 +51,28 @@ public sealed class FeedFollower : IAsyncDisposable
         _servers = servers;
         _protocol = protocol;
         _transport = transport;
+        _tracker = new FeedTracker(feed, new CurrentSource(this), HoldTime, TimeProvider.System, MaxItems);
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Starts over from a page the reader received: how many times after the first.</summary>
-    public int Resets { get; private set; }
+    public int Resets => _tracker.Resets;
 
-    /// <summary>Gaps filled from <c>GET .../events</c>.</summary>
-    public int GapFetches { get; private set; }
+    /// <summary>Gaps filled from <c>GET .../events</c> (pages fetched).</summary>
+    public int GapFetches => _tracker.GapFetches;
 
     /// <summary>Connections made after the first (a server died).</summary>
     public int Reconnects { get; private set; }
 
     /// <summary>Events that arrived ahead of a missing one and were held.</summary>
-    public int OutOfOrder { get; private set; }
+    public int OutOfOrder => _tracker.OutOfOrder;
 
     /// <summary>Events dropped because they were already applied.</summary>
-    public int Duplicates { get; private set; }
+    public int Duplicates => _tracker.Duplicates;
 
     public string? Epoch => Volatile.Read(ref _epoch);
 
+    /// <summary>The last applied sequence; set after <see cref="Applied"/> holds the event.</summary>
     public long Last => Interlocked.Read(ref _last);
 
     /// <summary>Every event applied since the last reset, in the order applied.</summary>
@@ -88,11 +88,9 @@ public sealed class FeedFollower : IAsyncDisposable
     }
 
     /// <summary>Connects and subscribes; returns once the first page is applied.</summary>
-    public async Task StartAsync(string? epoch = null, long? sequence = null)
+    public async Task StartAsync()
     {
-        _epoch = epoch;
-        _last = sequence ?? 0;
-        _inbox.Writer.TryWrite(new Connect(IsFirst: true));
+        _inbox.Writer.TryWrite(new Connect());
         await _firstPage.Task.WaitAsync(TestReader.Timeout);
     }
 
@@ -106,7 +104,7 @@ public sealed class FeedFollower : IAsyncDisposable
             {
                 throw new TimeoutException(
                     $"Reader of {_feed} reached #{Last} of #{sequence} within {timeout.TotalSeconds} s " +
-                    $"(held {HeldCount()}, resets {Resets}, gap fetches {GapFetches}, reconnects {Reconnects}, loop {_loop.Status}: {_loop.Exception?.GetBaseException().Message}).");
+                    $"(held {_tracker.HeldCount}, resets {Resets}, gap fetches {GapFetches}, reconnects {Reconnects}, loop {_loop.Status}: {_loop.Exception?.GetBaseException().Message}).");
             }
 
             await Task.Delay(50);
@@ -125,64 +123,122 @@ public sealed class FeedFollower : IAsyncDisposable
         {
         }
 
-        if (_connection is not null)
-        {
-            await _connection.DisposeAsync();
-        }
-
+        await DropConnectionAsync();
         _stopping.Dispose();
     }
 
     private async Task RunAsync()
     {
-        await foreach (var message in _inbox.Reader.ReadAllAsync(_stopping.Token))
+        var stopping = _stopping.Token;
+        while (await WaitForInputOrDeadlineAsync(stopping))
         {
-            switch (message)
+            while (_inbox.Reader.TryRead(out var message))
             {
-                case Connect connect:
-                    await ConnectAsync(connect.IsFirst);
-                    break;
-                case Lost lost when ReferenceEquals(lost.Connection, _connection):
-                    Reconnects++;
-                    _server = (_server + 1) % _servers.Count;
-                    await ConnectAsync(isFirst: false);
-                    break;
-                case Received received when ReferenceEquals(received.Connection, _connection):
-                    await OnEventAsync(received.Event);
-                    break;
-                case GapCheck:
-                    _gapCheckPending = false;
-                    await FillGapAsync();
-                    break;
+                switch (message)
+                {
+                    case Connect:
+                        await ConnectAsync();
+                        break;
+                    case Lost lost when ReferenceEquals(lost.Connection, _connection):
+                        Reconnects++;
+                        _server = (_server + 1) % _servers.Count;
+                        await ConnectAsync();
+                        break;
+                    case Received received when ReferenceEquals(received.Connection, _connection):
+                        await StepAsync(() => _tracker.ReceiveAsync(received.Event, stopping));
+                        break;
+                }
+            }
+
+            var now = TimeProvider.System.GetUtcNow();
+            if (_resubscribeAt <= now && _connection is not null)
+            {
+                _resubscribeAt = null;
+                await StepAsync(() => _tracker.SubscribeAsync(resume: true, stopping));
+            }
+            else if (_tracker.GapDeadline <= now)
+            {
+                await StepAsync(() => _tracker.FillGapAsync(stopping));
             }
         }
     }
 
-    private async Task ConnectAsync(bool isFirst)
+    // False when the inbox is completed (disposed).
+    private async Task<bool> WaitForInputOrDeadlineAsync(CancellationToken stopping)
+    {
+        var deadline = _tracker.GapDeadline;
+        if (_resubscribeAt is { } resubscribeAt && (deadline is null || resubscribeAt < deadline))
+        {
+            deadline = resubscribeAt;
+        }
+
+        if (deadline is null)
+        {
+            return await _inbox.Reader.WaitToReadAsync(stopping);
+        }
+
+        var delay = deadline.Value - TimeProvider.System.GetUtcNow();
+        if (delay <= TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        using var timer = new CancellationTokenSource(delay);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stopping, timer.Token);
+        try
+        {
+            return await _inbox.Reader.WaitToReadAsync(either.Token);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            return true;
+        }
+    }
+
+    private async Task ConnectAsync()
     {
         // Try each server in turn until one answers; a restarting deployment may need a while.
         while (!_stopping.IsCancellationRequested)
         {
-            var connection = Build(_servers[_server]);
+            await DropConnectionAsync();
+            var server = _servers[_server];
+            var connection = Build(server);
             try
             {
                 await connection.StartAsync(_stopping.Token);
                 _connection = connection;
-                var countReset = !(isFirst && _epoch is null);
-                var page = await connection.InvokeAsync<FeedPage>(FeedHubProtocol.Subscribe, _feed, _epoch, _epoch is null ? null : _last, _stopping.Token);
-                ApplyPage(page, countReset);
+                _http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(5) };
+                // No retries: a dead server is left for the next one, not waited for.
+                _source = new HubFeedSource(connection, new NewsroomClient(_http, new NewsroomClientOptions { MaxRetries = 0 }));
+                _resubscribeAt = null;
+                Publish(await _tracker.SubscribeAsync(resume: true, _stopping.Token));
                 _firstPage.TrySetResult();
-                Drain();
                 return;
             }
             catch (Exception exception) when (exception is HttpRequestException or AggregateException or IOException or HubException or InvalidOperationException
                                                   or System.Net.WebSockets.WebSocketException or TimeoutException)
             {
-                _connection = null;
-                await connection.DisposeAsync();
+                if (_connection is null)
+                {
+                    await connection.DisposeAsync();
+                }
+
                 _server = (_server + 1) % _servers.Count;
                 await Task.Delay(200, _stopping.Token);
             }
+        }
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        var connection = _connection;
+        _connection = null;
+        _source = null;
+        _http?.Dispose();
+        _http = null;
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
         }
     }
 
@@ -208,157 +264,62 @@ public sealed class FeedFollower : IAsyncDisposable
         return connection;
     }
 
-    private async Task OnEventAsync(FeedEvent feedEvent)
+    /// <summary>Runs one step of the tracker and publishes what it applied.</summary>
+    private async Task StepAsync(Func<Task<IReadOnlyList<FeedUpdate>>> step)
     {
-        if (feedEvent.Feed != _feed)
+        try
         {
-            return;
+            Publish(await step());
         }
-
-        if (feedEvent.Epoch != _epoch)
+        catch (Exception exception) when (exception is HttpRequestException or IOException or HubException or InvalidOperationException
+                                              or TaskCanceledException or LiveFeedApiException && !_stopping.IsCancellationRequested)
         {
-            // The feed's log may have been lost: ask again from our position; a changed epoch answers a reset,
-            // an event left over from an older epoch changes nothing.
-            try
+            // A failed gap fetch is tried again at the tracker's next deadline. A failed Subscribe (starting
+            // over) is tried again soon, or by the reconnect if the connection is going.
+            if (_tracker.GapDeadline is null)
             {
-                var page = await _connection!.InvokeAsync<FeedPage>(FeedHubProtocol.Subscribe, _feed, _epoch, _last, _stopping.Token);
-                ApplyPage(page, countReset: true);
-                Drain();
-            }
-            catch (Exception exception) when (exception is IOException or HubException or InvalidOperationException)
-            {
-                // The connection is going: its Lost message reconnects and subscribes from our position.
-            }
-
-            return;
-        }
-
-        if (feedEvent.Sequence <= _last)
-        {
-            Duplicates++;
-            return;
-        }
-
-        if (feedEvent.Sequence != _last + 1)
-        {
-            OutOfOrder++;
-        }
-
-        _held[feedEvent.Sequence] = feedEvent;
-        Drain();
-    }
-
-    /// <summary>Applies held events while they follow on; schedules a gap check if one is left waiting.</summary>
-    private void Drain()
-    {
-        while (_held.Count > 0)
-        {
-            var (sequence, next) = _held.First();
-            if (sequence <= _last)
-            {
-                _held.Remove(sequence);
-                Duplicates++;
-                continue;
-            }
-
-            if (sequence != _last + 1)
-            {
-                break;
-            }
-
-            _held.Remove(sequence);
-            Apply(next);
-        }
-
-        if (_held.Count > 0 && !_gapCheckPending)
-        {
-            _gapCheckPending = true;
-            _ = Task.Delay(HoldTime, _stopping.Token).ContinueWith(_ => _inbox.Writer.TryWrite(GapCheck.Instance), TaskScheduler.Default);
-        }
-    }
-
-    private async Task FillGapAsync()
-    {
-        // Fetch until nothing is missing below the held events (a page holds at most 1000 events).
-        while (_held.Count > 0 && _held.Keys.First() > _last + 1 && !_stopping.IsCancellationRequested)
-        {
-            FeedPage? page;
-            try
-            {
-                using var http = new HttpClient { BaseAddress = _servers[_server], Timeout = TimeSpan.FromSeconds(5) };
-                page = await http.GetFromJsonAsync<FeedPage>(
-                    $"/api/feeds/{_feed}/events?epoch={Uri.EscapeDataString(_epoch!)}&after={_last.ToString(CultureInfo.InvariantCulture)}",
-                    _stopping.Token);
-            }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
-            {
-                break;
-            }
-
-            GapFetches++;
-            var before = _last;
-            ApplyPage(page!, countReset: true);
-            if (_last == before && !page!.Reset)
-            {
-                break;
-            }
-        }
-
-        Drain();
-    }
-
-    private void ApplyPage(FeedPage page, bool countReset)
-    {
-        if (page.Reset)
-        {
-            if (countReset)
-            {
-                Resets++;
-            }
-
-            Volatile.Write(ref _epoch, page.Epoch);
-            lock (_applied)
-            {
-                _applied.Clear();
-            }
-
-            Interlocked.Exchange(ref _last, page.Sequence);
-            return;
-        }
-
-        foreach (var feedEvent in page.Events)
-        {
-            if (feedEvent.Sequence == _last + 1)
-            {
-                Apply(feedEvent);
-            }
-            else if (feedEvent.Sequence <= _last)
-            {
-                Duplicates++;
+                _resubscribeAt = TimeProvider.System.GetUtcNow() + HoldTime;
             }
         }
     }
 
-    private void Apply(FeedEvent feedEvent)
+    /// <summary>Copies what the tracker applied to what tests read: the events first, then the position.</summary>
+    private void Publish(IReadOnlyList<FeedUpdate> updates)
     {
         lock (_applied)
         {
-            _applied.Add(feedEvent);
+            foreach (var update in updates)
+            {
+                if (update.IsReset)
+                {
+                    _applied.Clear();
+                }
+                else
+                {
+                    _applied.Add(update.Event);
+                }
+            }
         }
 
-        Interlocked.Exchange(ref _last, feedEvent.Sequence);
+        Volatile.Write(ref _epoch, _tracker.Epoch);
+        Interlocked.Exchange(ref _last, _tracker.Sequence);
     }
 
-    private int HeldCount() => _held.Count;
+    /// <summary>The tracker's source: the hub and the API of the server connected now.</summary>
+    private sealed class CurrentSource(FeedFollower follower) : IFeedSource
+    {
+        public Task<FeedPage> SubscribeAsync(string feed, string? epoch, long? sequence, CancellationToken cancellationToken) =>
+            Source.SubscribeAsync(feed, epoch, sequence, cancellationToken);
 
-    private sealed record Connect(bool IsFirst);
+        public Task<FeedPage> ReadEventsAsync(string feed, string epoch, long after, CancellationToken cancellationToken) =>
+            Source.ReadEventsAsync(feed, epoch, after, cancellationToken);
+
+        private HubFeedSource Source => follower._source ?? throw new InvalidOperationException("Not connected.");
+    }
+
+    private sealed record Connect;
 
     private sealed record Lost(HubConnection Connection);
 
     private sealed record Received(HubConnection Connection, FeedEvent Event);
-
-    private sealed class GapCheck
-    {
-        public static readonly GapCheck Instance = new();
-    }
 }
