@@ -7,7 +7,7 @@ namespace LiveFeed.Client;
 /// The client rule of the contract for one feed: keep the position (epoch, last applied sequence);
 /// drop any event at or before it; apply the next one at once, then any held successors; hold a later
 /// one (a gap) for at most <c>gapTimeout</c>, then fetch the missing events; an event or a page from
-/// another epoch means the log was lost: start over from a fresh page.
+/// another epoch: subscribe again from the position, and start over if the answer is a reset.
 /// </summary>
 /// <remarks>Not thread-safe: its owner calls it from one loop at a time.</remarks>
 internal sealed class FeedTracker(string feed, IFeedSource source, TimeSpan gapTimeout, TimeProvider time, int maxItems)
@@ -77,7 +77,7 @@ internal sealed class FeedTracker(string feed, IFeedSource source, TimeSpan gapT
         if (!string.Equals(feedEvent.Epoch, Epoch, StringComparison.Ordinal))
         {
             // The server lost the log this position belongs to: a position in it means nothing any more.
-            await StartOverAsync(updates, cancellationToken);
+            await ResubscribeAsync(updates, cancellationToken);
             return updates;
         }
 
@@ -106,7 +106,7 @@ internal sealed class FeedTracker(string feed, IFeedSource source, TimeSpan gapT
                 GapFetches++;
                 if (!page.Reset && !string.Equals(page.Epoch, Epoch, StringComparison.Ordinal))
                 {
-                    await StartOverAsync(updates, cancellationToken);
+                    await ResubscribeAsync(updates, cancellationToken);
                     break;
                 }
 
@@ -132,11 +132,21 @@ internal sealed class FeedTracker(string feed, IFeedSource source, TimeSpan gapT
         return updates;
     }
 
-    private async Task StartOverAsync(List<FeedUpdate> updates, CancellationToken cancellationToken)
+    /// <summary>
+    /// Another epoch showed up: subscribe again from this position (the contract's step 1). When the
+    /// feed's log was really lost the answer is a reset and everything held is void; an event that
+    /// strayed from an older epoch costs nothing.
+    /// </summary>
+    private async Task ResubscribeAsync(List<FeedUpdate> updates, CancellationToken cancellationToken)
     {
-        _held.Clear();
-        _gapSince = null;
-        ApplyPage(await source.SubscribeAsync(Feed, null, null, cancellationToken), updates);
+        var page = await source.SubscribeAsync(Feed, Epoch, Sequence, cancellationToken);
+        if (page.Reset)
+        {
+            _held.Clear();
+            _gapSince = null;
+        }
+
+        ApplyPage(page, updates);
     }
 
     private void ApplyPage(FeedPage page, List<FeedUpdate> updates)

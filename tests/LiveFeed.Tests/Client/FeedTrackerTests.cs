@@ -97,7 +97,7 @@ public sealed class FeedTrackerTests
     }
 
     [Fact]
-    public async Task AnEventFromAnotherEpochStartsOverWithoutAPosition()
+    public async Task AnEventFromAnotherEpochSubscribesAgainFromThePositionAndStartsOverOnAReset()
     {
         var tracker = await SubscribedTrackerAsync();
         await tracker.ReceiveAsync(Published("e1", 1), default);
@@ -105,11 +105,25 @@ public sealed class FeedTrackerTests
 
         var updates = await tracker.ReceiveAsync(Published("e2", 1, "after the restart"), default);
 
-        Assert.Equal((null, null), (_source.Subscribes[^1].Epoch, _source.Subscribes[^1].Sequence));
+        Assert.Equal(("e1", (long?)1), (_source.Subscribes[^1].Epoch, _source.Subscribes[^1].Sequence));
         var reset = Assert.Single(updates);
         Assert.True(reset.IsReset);
         Assert.Equal("e2", tracker.Epoch);
         Assert.Equal(["after the restart"], tracker.Items.Select(item => item.Headline));
+    }
+
+    [Fact]
+    public async Task AnEventStrayingFromAnOlderEpochCostsNoReset()
+    {
+        var tracker = await SubscribedTrackerAsync();
+        await tracker.ReceiveAsync(Published("e1", 1), default);
+        _source.Pages.Enqueue(EventsPage("e1", 1));
+
+        var updates = await tracker.ReceiveAsync(Published("e0", 7), default);
+
+        Assert.Equal(("e1", (long?)1), (_source.Subscribes[^1].Epoch, _source.Subscribes[^1].Sequence));
+        Assert.Empty(updates);
+        Assert.Equal(("e1", 1L, 0), (tracker.Epoch, tracker.Sequence, tracker.Resets));
     }
 
     [Fact]
