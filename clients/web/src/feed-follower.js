@@ -86,8 +86,11 @@ export class FeedFollower {
 
   _judge(event) {
     if (event.epoch !== this.epoch) {
-      // Rule 1: the log was lost. Start over from a reset page.
-      this._startOver();
+      // Rule 1: subscribe again from our position. If the log was lost the answer is a reset page;
+      // an event straying from an older epoch costs nothing.
+      this._withPage(() => this._subscribe(this.feed, this.epoch, this.sequence)).catch((error) => {
+        this._onError(error);
+      });
       return;
     }
 

@@ -200,16 +200,28 @@ test("a failed gap fill is reported and tried again after another hold", async (
   assert.equal(h.calls.fetch.length, 2);
 });
 
-test("an event from another epoch starts over with a subscribe without a position", async () => {
+test("an event from another epoch subscribes again from the position and starts over on a reset", async () => {
   const h = harness({ subscribeAnswers: [resetPage(9), resetPage(1, [item("new")], E2)] });
   await h.follower.subscribe();
 
   h.follower.receive(event(1, "published", E2, "new"));
   await settle();
 
-  assert.deepEqual(h.calls.subscribe, [["main", null, null], ["main", null, null]]);
+  assert.deepEqual(h.calls.subscribe, [["main", null, null], ["main", E1, 9]]);
   assert.deepEqual(h.applied, [{ reset: [], epoch: E1 }, { reset: ["new"], epoch: E2 }]);
   assert.deepEqual(h.follower.position, { epoch: E2, sequence: 1 });
+});
+
+test("an event straying from an older epoch costs no reset", async () => {
+  const h = harness({ subscribeAnswers: [resetPage(9), eventsPage(9, [])] });
+  await h.follower.subscribe();
+
+  h.follower.receive(event(4, "published", "older-epoch", "stray"));
+  await settle();
+
+  assert.deepEqual(h.calls.subscribe, [["main", null, null], ["main", E1, 9]]);
+  assert.deepEqual(h.applied, [{ reset: [], epoch: E1 }]);
+  assert.deepEqual(h.follower.position, { epoch: E1, sequence: 9 });
 });
 
 test("after a reconnect it subscribes from the last applied position and applies what it missed", async () => {
