@@ -2,6 +2,7 @@ using LiveFeed.Server.Api;
 using LiveFeed.Server.Broadcast;
 using LiveFeed.Server.Health;
 using LiveFeed.Server.Hubs;
+using LiveFeed.Server.Limits;
 using LiveFeed.Server.Logging;
 using LiveFeed.Server.Newsroom;
 using Serilog;
@@ -29,6 +30,9 @@ internal static class LiveFeedHosting
         // Newsroom keys authenticate writes; the newsroom service publishes, corrects and retracts.
         builder.AddNewsroom();
 
+        // Rate, size and connection limits: what one client may ask of the server (docs/security.md).
+        builder.AddLiveFeedLimits();
+
         // Errors at the HTTP edge are RFC 9457 problem details.
         builder.Services.AddProblemDetails();
 
@@ -45,6 +49,7 @@ internal static class LiveFeedHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseLiveFeedLimits();
         app.UseAuthorization();
 
         app.MapFeedHub();
