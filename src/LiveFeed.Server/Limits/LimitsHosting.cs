@@ -40,6 +40,10 @@ internal static class LimitsHosting
 
         // No request body past 64 KiB anywhere (the newsroom's items, the hub's long-polling sends).
         builder.Services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = ItemLimits.MaxRequestBodyBytes);
+
+        // A body Kestrel cannot read (bad chunking, past the limit) is the client's fault: its 4xx, not a 500.
+        builder.Services.Configure<ExceptionHandlerOptions>(options => options.StatusCodeSelector = exception =>
+            exception is Microsoft.AspNetCore.Http.BadHttpRequestException badRequest ? badRequest.StatusCode : StatusCodes.Status500InternalServerError);
         return builder;
     }
 

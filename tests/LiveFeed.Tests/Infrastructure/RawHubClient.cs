@@ -125,6 +125,45 @@ public sealed class RawHubClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The next WebSocket message's bytes, read directly (only before <see cref="StartReading"/>, and not mixed with
+    /// <see cref="ReceiveRecordAsync"/> except for what it left unread); null when the server closes or breaks the connection.
+    /// </summary>
+    public async Task<byte[]?> ReceiveFrameAsync(TimeSpan timeout)
+    {
+        if (_unread.WrittenCount > 0)
+        {
+            var unread = _unread.WrittenSpan.ToArray();
+            _unread.Clear();
+            return unread;
+        }
+
+        using var deadline = new CancellationTokenSource(timeout);
+        var message = new ArrayBufferWriter<byte>();
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (true)
+            {
+                var result = await _socket.ReceiveAsync(buffer, deadline.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return null;
+                }
+
+                message.Write(buffer.AsSpan(0, result.Count));
+                if (result.EndOfMessage)
+                {
+                    return message.WrittenSpan.ToArray();
+                }
+            }
+        }
+        catch (WebSocketException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads from now on, passing every record to <see cref="OnRecord"/>, and pings every 5 s.</summary>
     public void StartReading()
     {
