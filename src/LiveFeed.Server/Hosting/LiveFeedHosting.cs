@@ -1,5 +1,6 @@
 using LiveFeed.Server.Api;
 using LiveFeed.Server.Broadcast;
+using LiveFeed.Server.Cors;
 using LiveFeed.Server.Health;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Limits;
@@ -30,6 +31,9 @@ internal static class LiveFeedHosting
         // Newsroom keys authenticate writes; the newsroom service publishes, corrects and retracts.
         builder.AddNewsroom();
 
+        // Which other sites' pages may use the hub and the API (CORS).
+        builder.AddLiveFeedCors();
+
         // Rate, size and connection limits: what one client may ask of the server (docs/security.md).
         builder.AddLiveFeedLimits();
 
@@ -48,6 +52,7 @@ internal static class LiveFeedHosting
         app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseLiveFeedCors();
         app.UseAuthentication();
         app.UseLiveFeedLimits();
         app.UseAuthorization();
