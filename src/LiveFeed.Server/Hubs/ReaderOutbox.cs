@@ -134,6 +134,8 @@ internal sealed class ReaderOutbox : IDuplexPipe
         }
         finally
         {
+            // Nothing more will be sent: whatever SignalR still writes is discarded, not queued.
+            Volatile.Write(ref _dropped, 1);
             timeout.Dispose();
             _outboxes.Sent(Interlocked.Exchange(ref _buffered, 0));
             await _queue.Reader.CompleteAsync();
