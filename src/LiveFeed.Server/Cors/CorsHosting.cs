@@ -13,13 +13,18 @@ internal sealed class CorsOptions
 {
     public const string Section = "Cors";
 
-    /// <summary><c>Cors:AllowedOrigins</c>: sites whose pages may use the hub and the read API (news sites embedding the widget); <c>*</c> for any.</summary>
+    /// <summary>
+    /// <c>Cors:AllowedOrigins</c>: sites whose pages may use the hub and the read API (news sites embedding the
+    /// widget); <c>*</c> for any. Unset means any: the widget works on every site, as the reads are public. (A
+    /// default in the property would be merged with the configured entries by the binder.)
+    /// </summary>
     public string[] AllowedOrigins { get; set; } = [];
 
     /// <summary><c>Cors:WriteOrigins</c>: sites whose pages may also write with a newsroom key. None by default.</summary>
     public string[] WriteOrigins { get; set; } = [];
 
-    public bool AllowsRead(string origin) => AllowedOrigins.Contains("*") || Contains(AllowedOrigins, origin) || AllowsWrite(origin);
+    public bool AllowsRead(string origin) =>
+        AllowedOrigins.Length == 0 || AllowedOrigins.Contains("*") || Contains(AllowedOrigins, origin) || AllowsWrite(origin);
 
     public bool AllowsWrite(string origin) => Contains(WriteOrigins, origin);
 

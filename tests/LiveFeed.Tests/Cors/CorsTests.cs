@@ -128,6 +128,20 @@ public sealed class CorsTests(CorsServer fixture) : IClassFixture<CorsServer>
         Assert.Equal(WebSocketState.Open, socket.State);
     }
 
+    [Fact]
+    public async Task UnconfiguredAnySiteMayEmbedTheWidgetButNoneMayWrite()
+    {
+        using var server = new LiveFeedServer();
+        using var client = server.CreateAnonymousClient();
+        using var negotiate = await client.SendAsync(Preflight("/hubs/feed/negotiate?negotiateVersion=1", CorsServer.Stranger, "POST", "x-requested-with"));
+        Assert.Equal(CorsServer.Stranger, Header(negotiate, "Access-Control-Allow-Origin"));
+
+        var feed = NewsroomRequests.UniqueFeed("cors");
+        using var write = Post(feed, CorsServer.Stranger);
+        using var refused = await client.SendAsync(write);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
     private async Task<ClientWebSocket> ConnectWithOriginAsync(string origin)
     {
         var socket = new ClientWebSocket();
