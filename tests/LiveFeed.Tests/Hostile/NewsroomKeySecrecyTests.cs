@@ -18,7 +18,7 @@ public sealed class NewsroomKeySecrecyTests
     [Fact]
     public async Task NoKeyPresentedToAnyFailurePathAppearsInALogLineOrAnErrorBody()
     {
-        await using var server = await ServerProcess.StartAsync(new Dictionary<string, string?>
+        await using var server = new LiveFeedProcess(new Dictionary<string, string?>
         {
             ["Newsroom:ApiKeys:desk"] = NewsroomKeys.Hash(Key),
             ["Serilog:MinimumLevel:Default"] = "Debug",
@@ -28,6 +28,7 @@ public sealed class NewsroomKeySecrecyTests
             ["Limits:Writes:TokensPerPeriod"] = "1",
             ["Limits:Writes:ReplenishmentPeriod"] = "01:00:00",
         });
+        await server.StartAsync();
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         string[] secrets = [Key, Key + "x", Key[..^1], Key.ToUpperInvariant()];
         var bodies = new List<string>();
@@ -86,12 +87,12 @@ public sealed class NewsroomKeySecrecyTests
         }
     }
 
-    private static async Task<List<string>> WaitForRequestLogsAsync(ServerProcess server, int count)
+    private static async Task<List<string>> WaitForRequestLogsAsync(LiveFeedProcess server, int count)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         while (true)
         {
-            var lines = server.Output.ToList();
+            var lines = server.OutputLines.ToList();
             if (lines.Count(line => line.Contains("\"StatusCode\"", StringComparison.Ordinal)) >= count)
             {
                 return lines;

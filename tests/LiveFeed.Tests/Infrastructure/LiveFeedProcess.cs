@@ -42,6 +42,9 @@ public sealed class LiveFeedProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>Every line the process has written so far (standard output and error).</summary>
+    public IReadOnlyList<string> OutputLines => Output().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>Starts the process; returns once <c>/health/ready</c> answers 200.</summary>
     public async Task StartAsync()
     {
