@@ -10,7 +10,10 @@ namespace LiveFeed.Server.Broadcast;
 /// <summary>
 /// Sends stored events to the readers of their feed, in the order they were handed over.
 /// Writers hand events over in sequence order (see <see cref="Newsroom.NewsroomService"/>), so every
-/// reader of this instance receives a feed's events in sequence order. Handing over never waits.
+/// reader of this instance receives a feed's events in sequence order. Handing over never waits, and
+/// neither does the send: each reader's connection writes into its own bounded <see cref="ReaderOutbox"/>,
+/// so the group send is done once the event is queued for every reader, and a reader that stops reading
+/// holds up no one (it is dropped instead).
 /// </summary>
 internal sealed class FeedBroadcaster(IHubContext<FeedHub, IFeedClient> hub, LiveFeedMetrics metrics, ILogger<FeedBroadcaster> logger) : BackgroundService
 {

@@ -1,8 +1,10 @@
 using LiveFeed.Server.Api;
 using LiveFeed.Server.ApiDocs;
 using LiveFeed.Server.Broadcast;
+using LiveFeed.Server.Cors;
 using LiveFeed.Server.Health;
 using LiveFeed.Server.Hubs;
+using LiveFeed.Server.Limits;
 using LiveFeed.Server.Logging;
 using LiveFeed.Server.Metrics;
 using LiveFeed.Server.Newsroom;
@@ -32,8 +34,11 @@ internal static class LiveFeedHosting
         // Newsroom keys authenticate writes; the newsroom service publishes, corrects and retracts.
         builder.AddNewsroom();
 
-        // The reader page, the newsroom console and the widget (built from clients/web), and CORS for the widget.
-        builder.AddPages();
+        // Which other sites' pages may use the hub and the API (CORS).
+        builder.AddLiveFeedCors();
+
+        // Rate, size and connection limits: what one client may ask of the server (docs/security.md).
+        builder.AddLiveFeedLimits();
 
         // Errors at the HTTP edge are RFC 9457 problem details.
         builder.Services.AddProblemDetails();
@@ -57,7 +62,9 @@ internal static class LiveFeedHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UsePages();
+        app.UseLiveFeedCors();
         app.UseAuthentication();
+        app.UseLiveFeedLimits();
         app.UseAuthorization();
 
         app.MapFeedHub();

@@ -1,4 +1,8 @@
 using LiveFeed.Contracts;
+using LiveFeed.Server.Limits;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace LiveFeed.Server.Hubs;
 
@@ -14,12 +18,26 @@ internal static class FeedHubHosting
             })
             .AddJsonProtocol()
             .AddMessagePackProtocol();
+        builder.Services.AddSingleton<ReaderOutboxes>();
         return builder;
     }
 
     public static WebApplication MapFeedHub(this WebApplication app)
     {
-        app.MapHub<FeedHub>(FeedHubProtocol.Path);
+        var readers = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.Readers;
+
+        // MapHub, with each connection's transport behind a ReaderOutbox: sends never wait for a reader.
+        var options = new HttpConnectionDispatcherOptions
+        {
+            // The transport's own send timeout (WebSockets), the same as the outbox's.
+            TransportSendTimeout = readers.SendTimeout,
+            // What a reader may send before the hub reads it: a few of its small messages.
+            ApplicationMaxBufferSize = 16 * 1024,
+        };
+        app.MapConnections(FeedHubProtocol.Path, options, connection => connection
+                .Use(next => ReaderOutbox.Around(next, app.Services))
+                .UseHub<FeedHub>())
+            .WithMetadata(new HubMetadata(typeof(FeedHub)));
         return app;
     }
 }

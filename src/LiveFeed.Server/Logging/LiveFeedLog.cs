@@ -26,6 +26,9 @@ internal static partial class LiveFeedLog
     [LoggerMessage(12, LogLevel.Debug, "Reader {ConnectionId} subscribed to {Feed}: {Answer} at #{Sequence}")]
     public static partial void Subscribed(ILogger logger, string connectionId, string feed, string answer, long sequence);
 
+    [LoggerMessage(13, LogLevel.Information, "Dropped reader {ConnectionId}: {Reason}; it resumes from its position when it reconnects")]
+    public static partial void ReaderDropped(ILogger logger, string connectionId, string reason);
+
     [LoggerMessage(20, LogLevel.Error, "Broadcasting {Feed} #{Sequence} failed; readers will recover it on resume")]
     public static partial void BroadcastFailed(ILogger logger, string feed, long sequence, Exception exception);
 

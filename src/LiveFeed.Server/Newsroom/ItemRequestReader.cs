@@ -295,7 +295,7 @@ internal static class ItemRequestReader
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        while ((read = await ReadChunkAsync(request.Body, chunk, cancellationToken)) > 0)
         {
             if (buffer.Length + read > ItemLimits.MaxRequestBodyBytes)
             {
@@ -306,6 +306,19 @@ internal static class ItemRequestReader
         }
 
         return buffer.ToArray();
+    }
+
+    // Kestrel stops a body at the server-wide limit (the same 64 KiB) by throwing: answered as a read past the limit, a 413.
+    private static async Task<int> ReadChunkAsync(Stream body, byte[] chunk, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body.ReadAsync(chunk, cancellationToken);
+        }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return int.MaxValue;
+        }
     }
 
     private sealed class Errors

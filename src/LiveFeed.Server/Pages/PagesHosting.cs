@@ -12,24 +12,13 @@ namespace LiveFeed.Server.Pages;
 /// </summary>
 internal static class PagesHosting
 {
-    /// <summary>The CORS policy that lets the widget on a news site's own origin read feeds.</summary>
-    public const string WidgetCorsPolicy = "widget";
-
     /// <summary>Where the built pages are: <c>pages/</c> beside the server's assembly.</summary>
     public static string Root { get; } = Path.Combine(AppContext.BaseDirectory, "pages");
 
-    public static IHostApplicationBuilder AddPages(this IHostApplicationBuilder builder)
-    {
-        // The widget runs in a news site's page (another origin) and reads from here: the hub and
-        // the public reads allow any origin, without credentials. Writes stay same-origin.
-        builder.Services.AddCors(options => options.AddPolicy(WidgetCorsPolicy, policy => policy
-            .AllowAnyOrigin()
-            .AllowAnyHeader()
-            .AllowAnyMethod()));
-        return builder;
-    }
-
-    /// <summary>Security headers on every answer, CORS for the widget's reads, and the pages themselves.</summary>
+    /// <summary>
+    /// Security headers on every answer, and the pages themselves. The widget's reads from other
+    /// origins are allowed by the CORS rules (Cors/, <c>Cors:AllowedOrigins</c>).
+    /// </summary>
     public static WebApplication UsePages(this WebApplication app)
     {
         app.Use(static (context, next) =>
@@ -45,8 +34,6 @@ internal static class PagesHosting
             }, context);
             return next(context);
         });
-
-        app.UseWhen(IsWidgetRead, widget => widget.UseCors(WidgetCorsPolicy));
 
         // Missing pages (a build without clients/web) leave the API and the hub working; the pages answer 404.
         IFileProvider files = Directory.Exists(Root) ? new PhysicalFileProvider(Root) : new NullFileProvider();
@@ -77,24 +64,5 @@ internal static class PagesHosting
 
         context.Response.Headers.CacheControl = "no-cache";
         return TypedResults.PhysicalFile(file.PhysicalPath, "text/html; charset=utf-8", lastModified: file.LastModified);
-    }
-
-    // The hub (every request of a connection) and the public reads, including their preflight.
-    private static bool IsWidgetRead(HttpContext context)
-    {
-        var request = context.Request;
-        if (request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        if (!request.Path.StartsWithSegments("/api/feeds", StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        return HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
-            || (HttpMethods.IsOptions(request.Method)
-                && HttpMethods.IsGet(request.Headers[HeaderNames.AccessControlRequestMethod].ToString()));
     }
 }

@@ -29,6 +29,11 @@ public sealed class LiveFeedProcess : IAsyncDisposable
             [$"Newsroom__ApiKeys__{LiveFeedServer.KeyName}"] = NewsroomKeys.Hash(LiveFeedServer.NewsroomKey),
             ["Serilog__MinimumLevel__Default"] = "Warning",
         };
+        foreach (var (key, value) in TestLimits.Generous)
+        {
+            _environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         foreach (var (key, value) in settings)
         {
             _environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

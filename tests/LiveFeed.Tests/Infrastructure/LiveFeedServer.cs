@@ -37,6 +37,11 @@ public sealed class LiveFeedServer : WebApplicationFactory<Program>
             [$"Newsroom:ApiKeys:{KeyName}"] = NewsroomKeys.Hash(NewsroomKey),
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in TestLimits.Generous)
+        {
+            _settings[key] = value;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;

@@ -1,0 +1,152 @@
+using LiveFeed.Contracts;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace LiveFeed.Server.Cors;
+
+/// <summary>
+/// The <c>Cors</c> configuration section. Reads and the hub are public but a browser lets another site's page
+/// use them only when that site is listed; writes never cross origins unless a site is listed for them.
+/// </summary>
+internal sealed class CorsOptions
+{
+    public const string Section = "Cors";
+
+    /// <summary>
+    /// <c>Cors:AllowedOrigins</c>: sites whose pages may use the hub and the read API (news sites embedding the
+    /// widget); <c>*</c> for any. Unset means any: the widget works on every site, as the reads are public. (A
+    /// default in the property would be merged with the configured entries by the binder.)
+    /// </summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary><c>Cors:WriteOrigins</c>: sites whose pages may also write with a newsroom key. None by default.</summary>
+    public string[] WriteOrigins { get; set; } = [];
+
+    public bool AllowsRead(string origin) =>
+        AllowedOrigins.Length == 0 || AllowedOrigins.Contains("*") || Contains(AllowedOrigins, origin) || AllowsWrite(origin);
+
+    public bool AllowsWrite(string origin) => Contains(WriteOrigins, origin);
+
+    private static bool Contains(string[] origins, string origin) =>
+        origins.Any(allowed => string.Equals(allowed.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>CORS for the hub and the API, chosen per request: what is asked (a read or a write) picks the list.</summary>
+internal static class CorsHosting
+{
+    public static IHostApplicationBuilder AddLiveFeedCors(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CorsOptions>()
+            .BindConfiguration(CorsOptions.Section)
+            .Validate(options => options.AllowedOrigins.Concat(options.WriteOrigins).All(IsOrigin),
+                "Cors:AllowedOrigins and Cors:WriteOrigins hold origins such as https://news.example (scheme, host, optional port), or * (reads only).")
+            .ValidateOnStart();
+        builder.Services.AddCors();
+        builder.Services.AddSingleton<ICorsPolicyProvider, LiveFeedCorsPolicyProvider>();
+        return builder;
+    }
+
+    /// <summary>Before authentication and the limits, so that preflights are answered as they are.</summary>
+    public static WebApplication UseLiveFeedCors(this WebApplication app)
+    {
+        app.Use(RefuseCrossOriginRequests);
+        app.UseCors();
+        return app;
+    }
+
+    internal static bool IsHub(HttpRequest request) => request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.OrdinalIgnoreCase);
+
+    internal static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
+
+    internal static bool IsWriteMethod(string method) =>
+        !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsOptions(method);
+
+    private static bool IsOrigin(string origin) =>
+        origin == "*" || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            && uri.AbsolutePath == "/" && string.IsNullOrEmpty(uri.Query) && !origin.TrimEnd('/').EndsWith('/'));
+
+    /// <summary>
+    /// CORS only tells browsers what they may read; the server still takes the request. Two requests are refused
+    /// outright when their Origin is another site that is not listed: a write (a page could otherwise post with a
+    /// key it got hold of), and a WebSocket to the hub (browsers apply no CORS to WebSockets).
+    /// </summary>
+    private static async Task RefuseCrossOriginRequests(HttpContext context, RequestDelegate next)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length > 0 && !IsSameOrigin(context.Request, origin))
+        {
+            var options = context.RequestServices.GetRequiredService<IOptions<CorsOptions>>().Value;
+            var refused =
+                (IsApi(context.Request) && IsWriteMethod(context.Request.Method) && !options.AllowsWrite(origin))
+                || (IsHub(context.Request) && IsWebSocket(context.Request) && !options.AllowsRead(origin));
+            if (refused)
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails =
+                    {
+                        Status = StatusCodes.Status403Forbidden,
+                        Title = "This origin is not allowed",
+                        Detail = "Pages of this site may not make this request: see Cors:AllowedOrigins and Cors:WriteOrigins.",
+                    },
+                });
+                return;
+            }
+        }
+
+        await next(context);
+    }
+
+    // Before the WebSockets middleware (which SignalR adds inside its endpoint), so read the request itself:
+    // an HTTP/1.1 upgrade, or an HTTP/2 extended CONNECT.
+    private static bool IsWebSocket(HttpRequest request) =>
+        request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase) || HttpMethods.IsConnect(request.Method);
+
+    internal static bool IsSameOrigin(HttpRequest request, string origin) =>
+        string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Reads and the hub get the readers' list; writes (and their preflights) the writers' list.</summary>
+internal sealed class LiveFeedCorsPolicyProvider(IOptions<CorsOptions> options) : ICorsPolicyProvider
+{
+    private readonly CorsPolicy _readers = new CorsPolicyBuilder()
+        .SetIsOriginAllowed(options.Value.AllowsRead)
+        .WithMethods(HttpMethods.Get, HttpMethods.Head, HttpMethods.Post)
+        .AllowAnyHeader()
+        // The SignalR JavaScript client negotiates with credentials: the hub is anonymous, no cookie means anything.
+        .AllowCredentials()
+        .WithExposedHeaders(HeaderNames.RetryAfter)
+        .SetPreflightMaxAge(TimeSpan.FromHours(1))
+        .Build();
+
+    private readonly CorsPolicy _writers = new CorsPolicyBuilder()
+        .SetIsOriginAllowed(options.Value.AllowsWrite)
+        .WithMethods(HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete)
+        .WithHeaders(HeaderNames.Authorization, HeaderNames.ContentType, "Idempotency-Key")
+        .WithExposedHeaders(HeaderNames.Location, HeaderNames.RetryAfter, "Idempotent-Replayed")
+        .SetPreflightMaxAge(TimeSpan.FromHours(1))
+        .Build();
+
+    public Task<CorsPolicy?> GetPolicyAsync(HttpContext context, string? policyName)
+    {
+        var request = context.Request;
+        if (CorsHosting.IsHub(request))
+        {
+            return Task.FromResult<CorsPolicy?>(_readers);
+        }
+
+        if (!CorsHosting.IsApi(request))
+        {
+            return Task.FromResult<CorsPolicy?>(null);
+        }
+
+        // A preflight names the method it is asking for.
+        var method = HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey(HeaderNames.AccessControlRequestMethod)
+            ? request.Headers.AccessControlRequestMethod.ToString()
+            : request.Method;
+        return Task.FromResult<CorsPolicy?>(CorsHosting.IsWriteMethod(method) ? _writers : _readers);
+    }
+}

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.RateLimiting;
+using LiveFeed.Contracts;
+using LiveFeed.Server.Api;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace LiveFeed.Server.Limits;
+
+/// <summary>
+/// What one client may ask of the server: writes per newsroom key, new hub connections per address, open
+/// hub connections per instance, hub calls per connection, and request body size. See docs/security.md.
+/// </summary>
+internal static class LimitsHosting
+{
+    public static IHostApplicationBuilder AddLiveFeedLimits(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LimitsOptions>()
+            .BindConfiguration(LimitsOptions.Section)
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
+
+        // One partitioned limiter for every request: writes by newsroom key, new hub connections by address,
+        // everything else unlimited. Partitioning by request (not by route) limits every write, also one added later.
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitsOptions>>((options, limits) =>
+        {
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, limits.Value));
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = AnswerTooManyRequestsAsync;
+        });
+
+        builder.Services.AddSingleton<ReaderConnections>();
+        builder.Services.AddSingleton<HubLimitsFilter>();
+        builder.Services.AddSignalR(options => options.AddFilter<HubLimitsFilter>());
+
+        // No request body past 64 KiB anywhere (the newsroom's items, the hub's long-polling sends).
+        builder.Services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = ItemLimits.MaxRequestBodyBytes);
+
+        // A body Kestrel cannot read (bad chunking, past the limit) is the client's fault: its 4xx, not a 500.
+        builder.Services.Configure<ExceptionHandlerOptions>(options => options.StatusCodeSelector = exception =>
+            exception is Microsoft.AspNetCore.Http.BadHttpRequestException badRequest ? badRequest.StatusCode : StatusCodes.Status500InternalServerError);
+        return builder;
+    }
+
+    /// <summary>After authentication (writes are limited per newsroom key), before anything answers.</summary>
+    public static WebApplication UseLiveFeedLimits(this WebApplication app)
+    {
+        app.UseRateLimiter();
+        app.Use(RefuseReadersPastCapacity);
+        return app;
+    }
+
+    internal static TokenBucketRateLimiterOptions Bucket(TokenBucketLimit limit) => new()
+    {
+        TokenLimit = limit.TokenLimit,
+        TokensPerPeriod = limit.TokensPerPeriod,
+        ReplenishmentPeriod = limit.ReplenishmentPeriod,
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    /// <summary>Whole seconds for <c>Retry-After</c>: never 0, which would invite an immediate retry.</summary>
+    internal static int Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+
+    private static RateLimitPartition<string> Partition(HttpContext context, LimitsOptions limits)
+    {
+        var request = context.Request;
+        if (IsWrite(request))
+        {
+            // A valid key has its own budget wherever it posts from; without one, the client address has one.
+            var who = context.User.Identity is { IsAuthenticated: true, Name: { } name } ? "key:" + name : "address:" + ClientAddress(context);
+            return RateLimitPartition.GetTokenBucketLimiter("write|" + who, _ => Bucket(limits.Writes));
+        }
+
+        if (IsNewHubConnection(request))
+        {
+            return RateLimitPartition.GetTokenBucketLimiter("connect|" + ClientAddress(context), _ => Bucket(limits.NewConnections));
+        }
+
+        return RateLimitPartition.GetNoLimiter(string.Empty);
+    }
+
+    private static bool IsWrite(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+        && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method);
+
+    /// <summary>A negotiate, or a connect without a connection id (WebSockets with negotiation skipped).</summary>
+    private static bool IsNewHubConnection(HttpRequest request) =>
+        request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.OrdinalIgnoreCase, out var rest)
+        && (rest.Equals("/negotiate", StringComparison.OrdinalIgnoreCase) || (!rest.HasValue && !request.Query.ContainsKey("id")));
+
+    /// <summary>The client's address; for IPv6 its /64, which one host usually has whole.</summary>
+    private static string ClientAddress(HttpContext context)
+    {
+        var address = context.Connection.RemoteIpAddress;
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            var bytes = address.GetAddressBytes();
+            Array.Clear(bytes, 8, 8);
+            address = new IPAddress(bytes);
+        }
+
+        return address.ToString();
+    }
+
+    private static async ValueTask AnswerTooManyRequestsAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    {
+        var context = rejected.HttpContext;
+        var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Seconds(retryAfter) : 1;
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests",
+                Detail = IsWrite(context.Request)
+                    ? string.Create(CultureInfo.InvariantCulture, $"Past the write limit of this newsroom key: nothing was stored. Retry after {seconds} s.")
+                    : string.Create(CultureInfo.InvariantCulture, $"Too many new connections from this address. Retry after {seconds} s."),
+            },
+        });
+    }
+
+    private static async Task RefuseReadersPastCapacity(HttpContext context, RequestDelegate next)
+    {
+        var limit = context.RequestServices.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxReaderConnections;
+        if (IsNewHubConnection(context.Request) && context.RequestServices.GetRequiredService<ReaderConnections>().Count >= limit)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = ApiFilters.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails =
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable,
+                    Title = "The server has all the readers it can take",
+                    Detail = "Connect again after the number of seconds in Retry-After, or to another instance.",
+                },
+            });
+            return;
+        }
+
+        await next(context);
+    }
+}
