@@ -18,8 +18,10 @@ public sealed class LoadBalancerTopologyTests(ITestOutputHelper output)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var redis = await RedisServer.StartNewAsync();
-        await using var first = new LiveFeedProcess(RedisSettings.For(redis));
-        await using var second = new LiveFeedProcess(RedisSettings.For(redis));
+        // Configured as docker-compose.yml configures them: on one Redis, trusting nginx's X-Forwarded-For.
+        var settings = new Dictionary<string, string?>(RedisSettings.For(redis)) { ["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true" };
+        await using var first = new LiveFeedProcess(settings);
+        await using var second = new LiveFeedProcess(settings);
         await Task.WhenAll(first.StartAsync(), second.StartAsync());
         await using var nginx = await NginxServer.StartInFrontOfAsync(first.BaseAddress, second.BaseAddress);
         output.WriteLine($"{clock.ElapsedMilliseconds} ms: redis, two instances and nginx up");
