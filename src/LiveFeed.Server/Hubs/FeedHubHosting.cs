@@ -26,6 +26,18 @@ internal static class FeedHubHosting
     {
         var readers = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.Readers;
 
+        // Once the server is stopping, SignalR has closed its connections; one accepted now would keep the
+        // shutdown waiting for it. Refuse it: the reader's reconnect finds another instance, or this one back.
+        var stopping = app.Lifetime.ApplicationStopping;
+        app.UseWhen(
+            context => stopping.IsCancellationRequested && context.Request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.Ordinal),
+            refuse => refuse.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "1";
+                return Task.CompletedTask;
+            }));
+
         // MapHub, with each connection's transport behind a ReaderOutbox: sends never wait for a reader.
         var options = new HttpConnectionDispatcherOptions
         {
