@@ -160,6 +160,10 @@ internal static class BenchmarkRunner
             var measuredDeliveries = log.MeasuredDelivered;
             var span = log.LastDelivery > measuring ? Stopwatch.GetElapsedTime(measuring, log.LastDelivery) : wall;
             var generatorCores = generatorCpu / wall;
+            // The generator's CPU per delivery, and so the CPU it needs to take in one publish's N deliveries:
+            // no reader can see an event earlier than its share of that burst allows.
+            var generatorMicroseconds = log.Delivered == 0 ? double.NaN : generatorCpu.TotalMicroseconds / measuredDeliveries;
+            var generatorBurst = generatorMicroseconds * connected / 1000 / pinning.GeneratorCores;
             return result with
             {
                 Published = stored,
@@ -181,8 +185,11 @@ internal static class BenchmarkRunner
                 ServerIdleMegabytes = Math.Round(idleBytes / 1048576.0, 1),
                 KilobytesPerReader = connected == 0 ? double.NaN : Math.Round((idleBytes - baseBytes) / 1024.0 / connected, 2),
                 GeneratorCpuCores = Math.Round(generatorCores, 2),
-                // The generator is the limit when it used (nearly) all the cores it may use.
-                GeneratorLimited = generatorCores > 0.85 * pinning.GeneratorCores,
+                GeneratorMicrosecondsPerDelivery = Math.Round(generatorMicroseconds, 2),
+                GeneratorBurstMilliseconds = Math.Round(generatorBurst, 1),
+                // The generator is the limit when it used (nearly) all the cores it may use, or when taking in
+                // one publish's N messages costs it a good part of the p99 it measured.
+                GeneratorLimited = generatorCores > 0.85 * pinning.GeneratorCores || generatorBurst > 0.5 * log.LatencyMilliseconds(99),
                 Error = drained ? published.FirstFailure ?? warmup.FirstFailure : $"not every delivery arrived within the drain time{(published.FirstFailure is null ? "" : "; " + published.FirstFailure)}",
             };
         }

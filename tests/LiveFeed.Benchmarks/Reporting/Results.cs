@@ -32,6 +32,8 @@ internal sealed record MeasurementResult
     public double ServerIdleMegabytes { get; init; }
     public double KilobytesPerReader { get; init; }
     public double GeneratorCpuCores { get; init; }
+    public double GeneratorMicrosecondsPerDelivery { get; init; }
+    public double GeneratorBurstMilliseconds { get; init; }
     public bool GeneratorLimited { get; init; }
     public string? Error { get; init; }
 
@@ -55,6 +57,7 @@ internal sealed record Summary
     public double ServerIdleMegabytes { get; init; }
     public double KilobytesPerReader { get; init; }
     public double GeneratorCpuCores { get; init; }
+    public double GeneratorBurstMilliseconds { get; init; }
     public bool GeneratorLimited { get; init; }
     public long Lost { get; init; }
     public long Duplicates { get; init; }
@@ -81,6 +84,7 @@ internal sealed record Summary
             ServerIdleMegabytes = Median(ok, r => r.ServerIdleMegabytes),
             KilobytesPerReader = Median(ok, r => r.KilobytesPerReader),
             GeneratorCpuCores = Median(ok, r => r.GeneratorCpuCores),
+            GeneratorBurstMilliseconds = Median(ok, r => r.GeneratorBurstMilliseconds),
             GeneratorLimited = rounds.Any(r => r.GeneratorLimited),
             Lost = rounds.Sum(r => r.Lost),
             Duplicates = rounds.Sum(r => r.Duplicates),

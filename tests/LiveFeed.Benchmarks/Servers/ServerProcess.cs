@@ -48,6 +48,8 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        // The generator's own socket setting is not the servers': they run with the runtime's defaults.
+        start.Environment.Remove(GeneratorSettings.InlineCompletions);
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
