@@ -18,6 +18,7 @@ internal sealed record BenchmarkOptions
         LiveFeed.Benchmarks [options]             run the benchmark
         LiveFeed.Benchmarks serve-signalr  --urls http://127.0.0.1:PORT [--redis HOST:PORT]   the bare SignalR baseline
         LiveFeed.Benchmarks serve-websocket --urls http://127.0.0.1:PORT                      the bare WebSocket baseline
+        LiveFeed.Benchmarks plot RESULTS.json PATH-PREFIX                                     draw the plots again from a results file
 
         --modes memory,redis,backplane   deployments (default memory)
         --servers livefeed,signalr,websocket   what to measure, alternating within each round (default all three)

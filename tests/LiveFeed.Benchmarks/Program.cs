@@ -10,6 +10,7 @@ try
         "serve-signalr" => await BareSignalRServer.RunAsync(args[1..]),
         "serve-websocket" => await BareWebSocketServer.RunAsync(args[1..]),
         "--help" or "-h" => Help(),
+        "plot" when args.Length == 3 => await Replot(args[1], args[2]),
         _ when Environment.GetEnvironmentVariable(GeneratorSettings.InlineCompletions) != "1" => await GeneratorSettings.RestartAsync(args),
         _ => await BenchmarkRunner.RunAsync(BenchmarkOptions.Parse(args), "LiveFeed.Benchmarks " + string.Join(' ', args)),
     };
@@ -18,6 +19,19 @@ catch (ArgumentException exception)
 {
     Console.Error.WriteLine(exception.Message);
     return 2;
+}
+
+// Draws the plots again from a results file: plot RESULTS.json PATH-PREFIX.
+static async Task<int> Replot(string results, string prefix)
+{
+    var report = System.Text.Json.JsonSerializer.Deserialize<LiveFeed.Benchmarks.Reporting.RunReport>(
+        await File.ReadAllTextAsync(results), ResultsJson.Options) ?? throw new ArgumentException($"{results} holds no results.");
+    foreach (var path in LiveFeed.Benchmarks.Reporting.LatencyPlot.Write(report, prefix))
+    {
+        Console.WriteLine($"Plot: {Path.GetFullPath(path)}");
+    }
+
+    return 0;
 }
 
 static int Help()

@@ -46,7 +46,8 @@ internal static class LatencyPlot
                         continue;
                     }
 
-                    var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
+                    // Log scale: latencies span from milliseconds to seconds.
+                    var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => Math.Log10(Math.Max(p.Y, 0.1))).ToArray());
                     line.Color = ServerColors.GetValueOrDefault(server.Key, Colors.Gray);
                     line.LinePattern = pattern;
                     line.LineWidth = 2;
@@ -58,11 +59,17 @@ internal static class LatencyPlot
             plot.Axes.Bottom.SetTicks(
                 Enumerable.Range(0, loads.Count).Select(i => (double)i).ToArray(),
                 loads.Select(l => $"{l.Readers:N0} readers\n{l.Rate} item/s").ToArray());
-            var highest = mode.SelectMany(s => new[] { s.P50Ms, s.P90Ms, s.P99Ms }).Where(v => !double.IsNaN(v)).DefaultIfEmpty(1).Max();
+            var values = mode.SelectMany(s => new[] { s.P50Ms, s.P90Ms, s.P99Ms }).Where(v => !double.IsNaN(v)).DefaultIfEmpty(1).ToList();
             plot.Axes.SetLimitsX(-0.5, loads.Count - 0.5);
-            plot.Axes.SetLimitsY(0, highest * 1.15);
+            plot.Axes.SetLimitsY(Math.Floor(Math.Log10(Math.Max(values.Min(), 0.1))), Math.Ceiling(Math.Log10(Math.Max(values.Max(), 1))) + 0.1);
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                LabelFormatter = y => Math.Pow(10, y).ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+            };
             plot.Title($"LiveFeed benchmark ({mode.Key}): publish-to-receive latency");
-            plot.YLabel("latency (ms)");
+            plot.YLabel("latency (ms, log scale)");
             plot.ShowLegend(Alignment.UpperLeft);
 
             var path = $"{pathPrefix}-{mode.Key}.png";

@@ -115,7 +115,7 @@ internal sealed record RunReport
     public required string Pinning { get; init; }
     public required string LoadAverageAtStart { get; init; }
     public string? LoadAverageAtEnd { get; set; }
-    public List<MeasurementResult> Measurements { get; } = [];
-    public List<Summary> Summaries { get; } = [];
-    public Dictionary<string, double> MemorySlopeKilobytesPerReader { get; } = [];
+    public List<MeasurementResult> Measurements { get; init; } = [];
+    public List<Summary> Summaries { get; init; } = [];
+    public Dictionary<string, double> MemorySlopeKilobytesPerReader { get; init; } = [];
 }
