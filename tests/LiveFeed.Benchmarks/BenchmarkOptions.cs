@@ -1,0 +1,113 @@
+using System.Globalization;
+using LiveFeed.Benchmarks.Generator;
+
+namespace LiveFeed.Benchmarks;
+
+/// <summary>One load: <see cref="Readers"/> readers while items are published at <see cref="Rate"/> a second.</summary>
+internal sealed record Load(int Readers, double Rate)
+{
+    public override string ToString() => $"{Readers}x{Rate.ToString(CultureInfo.InvariantCulture)}";
+
+    public string Label => $"{Readers:N0} x {Rate.ToString(CultureInfo.InvariantCulture)}/s";
+}
+
+/// <summary>The benchmark's command line (docs/benchmarks.md lists every option).</summary>
+internal sealed record BenchmarkOptions
+{
+    public const string Usage = """
+        LiveFeed.Benchmarks [options]             run the benchmark
+        LiveFeed.Benchmarks serve-signalr  --urls http://127.0.0.1:PORT [--redis HOST:PORT]   the bare SignalR baseline
+        LiveFeed.Benchmarks serve-websocket --urls http://127.0.0.1:PORT                      the bare WebSocket baseline
+        LiveFeed.Benchmarks plot RESULTS.json PATH-PREFIX                                     draw the plots again from a results file
+
+        --modes memory,redis,backplane   deployments (default memory)
+        --servers livefeed,signalr,websocket   what to measure, alternating within each round (default all three)
+        --loads 1000x1,5000x10           readers x items per second (default 1000x1)
+        --duration 10                    seconds of publishing per measurement (default 10)
+        --rounds 2                       rounds of every load (medians are reported; default 2)
+        --protocol json|messagepack      the readers' hub protocol (default json)
+        --open-rate 1000                 readers opened per second (default 1000)
+        --sources 4                      loopback source addresses 127.0.0.2.. (default 4)
+        --no-pin                         do not pin the servers and the generator to separate cores
+        --out results.json               the JSON results file (default benchmark-results.json)
+        --plot docs/benchmarks/latency   write <path>-<mode>.png: latency percentiles per load and server
+        --server-dll PATH                LiveFeed.Server.dll (default: the build beside this one)
+        """;
+
+    public IReadOnlyList<string> Modes { get; init; } = ["memory"];
+
+    public IReadOnlyList<string> Servers { get; init; } = [ServerKinds.LiveFeed, ServerKinds.SignalR, ServerKinds.WebSocket];
+
+    public IReadOnlyList<Load> Loads { get; init; } = [new(1000, 1)];
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    public int Rounds { get; init; } = 2;
+
+    public HubProtocolName Protocol { get; init; } = HubProtocolName.Json;
+
+    public double OpenRate { get; init; } = 1000;
+
+    public int SourceAddresses { get; init; } = 4;
+
+    public bool Pin { get; init; } = true;
+
+    public string Output { get; init; } = "benchmark-results.json";
+
+    public string? Plot { get; init; }
+
+    public string? ServerDll { get; init; }
+
+    public static BenchmarkOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchmarkOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.\n{Usage}");
+            static List<string> List(string text) => [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+            options = args[i] switch
+            {
+                "--modes" => options with { Modes = List(Value()).Select(Known(["memory", "redis", "backplane"])).ToList() },
+                "--servers" => options with { Servers = List(Value()).Select(Known(ServerKinds.All)).ToList() },
+                "--loads" => options with { Loads = List(Value()).Select(ParseLoad).ToList() },
+                "--duration" => options with { Duration = TimeSpan.FromSeconds(Number(Value())) },
+                "--rounds" => options with { Rounds = (int)Number(Value()) },
+                "--protocol" => options with { Protocol = Value() == "messagepack" ? HubProtocolName.MessagePack : HubProtocolName.Json },
+                "--open-rate" => options with { OpenRate = Number(Value()) },
+                "--sources" => options with { SourceAddresses = (int)Number(Value()) },
+                "--no-pin" => options with { Pin = false },
+                "--out" => options with { Output = Value() },
+                "--plot" => options with { Plot = Value() },
+                "--server-dll" => options with { ServerDll = Value() },
+                _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
+            };
+        }
+
+        return options;
+    }
+
+    private static Func<string, string> Known(IReadOnlyList<string> known) => value =>
+        known.Contains(value) ? value : throw new ArgumentException($"'{value}' is not one of {string.Join(", ", known)}.");
+
+    private static double Number(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"'{text}' is not a positive number.");
+
+    private static Load ParseLoad(string text)
+    {
+        var parts = text.Split('x');
+        return parts.Length == 2 ? new Load((int)Number(parts[0]), Number(parts[1])) : throw new ArgumentException($"A load is READERSxRATE, e.g. 5000x10: '{text}'.");
+    }
+}
+
+/// <summary>The servers the benchmark measures.</summary>
+internal static class ServerKinds
+{
+    public const string LiveFeed = "livefeed";
+    public const string SignalR = "signalr";
+    public const string WebSocket = "websocket";
+
+    public static IReadOnlyList<string> All { get; } = [LiveFeed, SignalR, WebSocket];
+}

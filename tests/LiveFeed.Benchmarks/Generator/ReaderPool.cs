@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace LiveFeed.Benchmarks.Generator;
+
+/// <summary>
+/// Opens many readers at a bounded rate, spread over several loopback source addresses (127.0.0.2,
+/// 127.0.0.3, ...) so that 10,000+ connections to one server port do not run out of ephemeral ports.
+/// </summary>
+internal sealed class ReaderPool : IDisposable
+{
+    // IP_BIND_ADDRESS_NO_PORT: bind the source address now, pick the port at connect time (per destination).
+    private const int BindAddressNoPort = 24;
+
+    private readonly List<HttpMessageInvoker> _invokers;
+    private readonly List<LeanReader> _readers = [];
+
+    public ReaderPool(int sourceAddresses)
+    {
+        _invokers = Enumerable.Range(2, Math.Max(1, sourceAddresses))
+            .Select(last => new HttpMessageInvoker(new SocketsHttpHandler
+            {
+                ConnectCallback = (context, cancellationToken) => ConnectFromAsync(new IPAddress([127, 0, 0, (byte)last]), context, cancellationToken),
+                PooledConnectionLifetime = TimeSpan.Zero,
+            }))
+            .ToList();
+    }
+
+    public IReadOnlyList<LeanReader> Readers => _readers;
+
+    /// <summary>
+    /// Opens <paramref name="count"/> readers at no more than <paramref name="perSecond"/> a second, at most
+    /// <paramref name="concurrent"/> handshakes at a time; returns the failures (the readers that did open stay).
+    /// </summary>
+    public async Task<List<string>> OpenAsync(
+        int count, Func<LeanReader> create, Uri uri, string feed, double perSecond, int concurrent, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        using var gate = new SemaphoreSlim(concurrent);
+        var failures = new List<string>();
+        var opening = new List<Task>(count);
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / perSecond) - Stopwatch.GetElapsedTime(start);
+            if (due > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(due, deadline.Token);
+            }
+
+            await gate.WaitAsync(deadline.Token);
+            var reader = create();
+            _readers.Add(reader);
+            var invoker = _invokers[i % _invokers.Count];
+            opening.Add(OpenOneAsync(reader, invoker));
+        }
+
+        await Task.WhenAll(opening);
+        return failures;
+
+        async Task OpenOneAsync(LeanReader reader, HttpMessageInvoker invoker)
+        {
+            try
+            {
+                await reader.OpenAsync(uri, invoker, feed, deadline.Token);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                lock (failures)
+                {
+                    failures.Add(exception.GetBaseException().Message);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    /// <summary>Pings every reader once (hub pings keep idle SignalR connections from timing out).</summary>
+    public async Task PingAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var reader in _readers)
+        {
+            try
+            {
+                await reader.PingAsync(cancellationToken);
+            }
+            catch (Exception exception) when (exception is System.Net.WebSockets.WebSocketException or ObjectDisposedException or IOException)
+            {
+                // That reader's failure is recorded by its receive loop.
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var reader in _readers)
+        {
+            reader.Abort();
+        }
+
+        foreach (var invoker in _invokers)
+        {
+            invoker.Dispose();
+        }
+    }
+
+    private static async ValueTask<Stream> ConnectFromAsync(IPAddress source, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.SetRawSocketOption((int)SocketOptionLevel.IP, BindAddressNoPort, BitConverter.GetBytes(1));
+            socket.Bind(new IPEndPoint(source, 0));
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using LiveFeed.Benchmarks.Generator;
+using LiveFeed.Contracts;
+
+namespace LiveFeed.Benchmarks.Servers;
+
+/// <summary>
+/// The processes of one measurement: the server the readers connect to and the one items are posted
+/// to (the same one, except in backplane mode, where readers are on instance B and posts go to A).
+/// </summary>
+internal sealed class Deployment : IAsyncDisposable
+{
+    /// <summary>The newsroom key the benchmark posts with (configured on LiveFeed as its SHA-256).</summary>
+    public const string NewsroomKey = "livefeed-benchmark-key";
+
+    private readonly List<ServerProcess> _servers;
+
+    private Deployment(string kind, List<ServerProcess> servers)
+    {
+        Kind = kind;
+        _servers = servers;
+    }
+
+    public string Kind { get; }
+
+    public ServerProcess Readers => _servers[^1];
+
+    public ServerProcess Publisher => _servers[0];
+
+    public IEnumerable<int> Pids => _servers.Select(server => server.Pid);
+
+    /// <summary>Where a reader connects for <paramref name="protocol"/>.</summary>
+    public Uri ReaderUri(HubProtocolName protocol)
+    {
+        var path = Kind == ServerKinds.WebSocket
+            ? $"{Baselines.BareWebSocketServer.Path}?protocol={(protocol == HubProtocolName.Json ? "json" : "messagepack")}"
+            : FeedHubProtocol.Path;
+        return new Uri($"ws://127.0.0.1:{Readers.Address.Port}{path}");
+    }
+
+    public string? PublishKey => Kind == ServerKinds.LiveFeed ? NewsroomKey : null;
+
+    /// <summary>Starts <paramref name="kind"/> for <paramref name="mode"/>; <paramref name="redis"/> is set in the Redis modes.</summary>
+    public static async Task<Deployment> StartAsync(string kind, string mode, string? redis, string? cpus, string serverDll)
+    {
+        // The bare WebSocket broadcaster has no backplane: it runs as one instance in every mode.
+        var instances = mode == "backplane" && kind != ServerKinds.WebSocket ? 2 : 1;
+        var servers = new List<ServerProcess>();
+        try
+        {
+            for (var instance = 0; instance < instances; instance++)
+            {
+                servers.Add(await StartOneAsync(kind, kind == ServerKinds.WebSocket ? null : redis, cpus, serverDll, instance));
+            }
+        }
+        catch
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        return new Deployment(kind, servers);
+    }
+
+    public static string DefaultServerDll() =>
+        typeof(Deployment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(attribute => attribute.Key == "LiveFeedServerDll")?.Value
+        ?? throw new InvalidOperationException("The build did not record where LiveFeed.Server.dll is: pass --server-dll.");
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var server in _servers)
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private static Task<ServerProcess> StartOneAsync(string kind, string? redis, string? cpus, string serverDll, int instance)
+    {
+        var port = ServerProcess.FreePort();
+        var urls = $"http://127.0.0.1:{port}";
+        var name = instance == 0 ? kind : $"{kind}-b";
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+        };
+
+        if (kind == ServerKinds.LiveFeed)
+        {
+            environment["Newsroom__ApiKeys__bench"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(NewsroomKey)));
+            // Per-request and per-publish log lines at Information are not what is measured here.
+            environment["Serilog__MinimumLevel__Default"] = "Warning";
+            if (redis is not null)
+            {
+                environment["ConnectionStrings__Redis"] = redis;
+            }
+
+            return ServerProcess.StartAsync(name, "dotnet", [serverDll, "--urls", urls], environment, cpus, port, "/health/ready");
+        }
+
+        List<string> arguments = [Path.Combine(AppContext.BaseDirectory, "LiveFeed.Benchmarks.dll"), $"serve-{kind}", "--urls", urls];
+        if (redis is not null)
+        {
+            arguments.AddRange(["--redis", redis]);
+        }
+
+        return ServerProcess.StartAsync(name, "dotnet", arguments, environment, cpus, port, "/health/live");
+    }
+}
