@@ -41,8 +41,10 @@ internal static class FeedHubHosting
         // MapHub, with each connection's transport behind a ReaderOutbox: sends never wait for a reader.
         var options = new HttpConnectionDispatcherOptions
         {
-            // The transport's own send timeout (WebSockets), the same as the outbox's.
-            TransportSendTimeout = readers.SendTimeout,
+            // The transport's own send timeout (WebSockets) is only a backstop: its clock starts when the socket
+            // stalls, before the outbox's pump blocks, so with the same value it would race the outbox, which
+            // owns the policy (it drops, counts and logs the stalled reader).
+            TransportSendTimeout = readers.SendTimeout * 2,
             // What a reader may send before the hub reads it: a few of its small messages.
             ApplicationMaxBufferSize = 16 * 1024,
         };
