@@ -97,6 +97,14 @@ internal sealed class Deployment : IAsyncDisposable
             environment["Newsroom__ApiKeys__bench"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(NewsroomKey)));
             // Per-request and per-publish log lines at Information are not what is measured here.
             environment["Serilog__MinimumLevel__Default"] = "Warning";
+            // Every reader comes from a few loopback addresses and the publisher posts at the measured rate:
+            // lift the per-address connection limit, the reader cap and the write limit (docs/security.md),
+            // as an operator would for a load test. Otherwise most readers would be refused (429).
+            environment["Limits__NewConnections__TokenLimit"] = "1000000";
+            environment["Limits__NewConnections__TokensPerPeriod"] = "1000000";
+            environment["Limits__Writes__TokenLimit"] = "1000000";
+            environment["Limits__Writes__TokensPerPeriod"] = "1000000";
+            environment["Limits__MaxReaderConnections"] = "1000000";
             if (redis is not null)
             {
                 environment["ConnectionStrings__Redis"] = redis;
