@@ -12,10 +12,10 @@ internal static class RedisScripts
     public static readonly string Change = Load("change");
 
     /// <summary>The events after a position, or a reset page.</summary>
-    public static readonly string Read = Load("read");
+    public static readonly string Read = Load("read-epoch") + Load("read");
 
     /// <summary>A page of live items, newest first.</summary>
-    public static readonly string List = Load("list");
+    public static readonly string List = Load("read-epoch") + Load("list");
 
     private static string Load(string name)
     {

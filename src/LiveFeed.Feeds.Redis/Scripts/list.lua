@@ -3,16 +3,7 @@
 -- ARGV: 1 '1' when a 'before' item is given, 2 its id, 3 limit, 4 epoch to use if the feed has none,
 --       5 lifetime (ms) of an epoch made by a read
 -- Returns {'unknown'} (no such 'before' item) or {'ok', epoch, sequence, has older (0/1), item JSON...}.
-local meta = redis.call('HMGET', KEYS[1], 'epoch', 'seq')
-local epoch = meta[1]
-local sequence = tonumber(meta[2]) or 0
-if not epoch then
-  epoch = ARGV[4]
-  redis.call('HSET', KEYS[1], 'epoch', epoch)
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
-elseif sequence == 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
-end
+local epoch, sequence = read_epoch(KEYS[1], ARGV[4], ARGV[5])
 
 local newest = '+inf'
 if ARGV[1] == '1' then

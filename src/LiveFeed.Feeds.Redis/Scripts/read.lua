@@ -3,18 +3,7 @@
 -- ARGV: 1 '1' when a position is given, 2 its epoch, 3 its sequence, 4 max events, 5 snapshot size,
 --       6 epoch to use if the feed has none, 7 lifetime (ms) of an epoch made by a read
 -- Returns {'events', epoch, sequence, event entries...} or {'reset', epoch, sequence, item JSON...}.
-local meta = redis.call('HMGET', KEYS[1], 'epoch', 'seq')
-local epoch = meta[1]
-local sequence = tonumber(meta[2]) or 0
-if not epoch then
-  -- The epoch the feed's first event will carry. It expires unless that event comes, so that
-  -- reading any number of unknown feeds does not grow Redis without bound.
-  epoch = ARGV[6]
-  redis.call('HSET', KEYS[1], 'epoch', epoch)
-  redis.call('PEXPIRE', KEYS[1], ARGV[7])
-elseif sequence == 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[7])
-end
+local epoch, sequence = read_epoch(KEYS[1], ARGV[6], ARGV[7])
 
 -- The same rule as ResumeRule.CanResume: same epoch, not ahead, every later event still kept.
 local oldest = sequence - redis.call('LLEN', KEYS[2]) + 1
