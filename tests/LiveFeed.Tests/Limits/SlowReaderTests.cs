@@ -154,6 +154,58 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
         Assert.InRange(outboxes.PeakBytesPerReader, cap, cap + MessageSlack);
     }
 
+    [Fact]
+    public async Task AReaderThatPausesPastItsTransportBufferThenReadsAgainGetsEveryEventOnceInOrderAndIsNotDropped()
+    {
+        using var server = new LiveFeedServer(services: SmallSocketSendBuffers);
+        using var newsroom = server.CreateNewsroomClient();
+        var outboxes = server.Services.GetRequiredService<ReaderOutboxes>();
+        var feed = NewsroomRequests.UniqueFeed("pause");
+
+        await using var paused = await RawHubClient.ConnectAsync(server.BaseAddress, receiveBufferBytes: 4096);
+        await paused.HandshakeAsync();
+        paused.StartPinging();
+        await paused.SendSubscribeAsync(feed, "1");
+        Assert.Contains("\"result\"", await paused.ReceiveRecordAsync(), StringComparison.Ordinal);
+
+        // About 550 KB while it reads nothing: more than its socket and transport buffers take (so the outbox
+        // queues the rest and a pump drains it), less than the 1 MiB cap.
+        const int whilePaused = 150;
+        for (var i = 1; i <= whilePaused; i++)
+        {
+            await newsroom.PublishAsync(feed, new { headline = $"Update {i}", body = Body });
+        }
+
+        Assert.True(outboxes.PeakBytesPerReader > 0, "The outbox never queued: the pause did not reach past the transport's buffer.");
+
+        // It reads again: everything queued arrives, then it is back on the direct path for the next events.
+        var sequences = new List<long>();
+        while (sequences.Count < whilePaused)
+        {
+            sequences.AddRange(SequencesIn(await paused.ReceiveRecordAsync(TimeSpan.FromSeconds(30))));
+        }
+
+        for (var i = whilePaused + 1; i <= whilePaused + 10; i++)
+        {
+            await newsroom.PublishAsync(feed, new { headline = $"Update {i}", body = Body });
+            sequences.AddRange(SequencesIn(await paused.ReceiveRecordAsync(TimeSpan.FromSeconds(30))));
+        }
+
+        Assert.Equal(Enumerable.Range(1, whilePaused + 10).Select(i => (long)i), sequences);
+        Assert.Equal(0, outboxes.DroppedReaders);
+        Assert.Equal(0, outboxes.BufferedBytes);
+    }
+
+    private static IEnumerable<long> SequencesIn(string? record)
+    {
+        Assert.NotNull(record);
+        using var message = JsonDocument.Parse(record);
+        if (message.RootElement.GetProperty("type").GetInt32() == 1)
+        {
+            yield return message.RootElement.GetProperty("arguments")[0].GetProperty("sequence").GetInt64();
+        }
+    }
+
     /// <summary>Publishes <see cref="EventsPerRun"/> events at a steady pace and answers every reader's delivery latency in ms.</summary>
     private static async Task<List<double>> RunAsync(HttpClient newsroom, string feed, List<LeanReader> readers)
     {
