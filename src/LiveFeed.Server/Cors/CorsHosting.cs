@@ -71,33 +71,37 @@ internal static class CorsHosting
     /// outright when their Origin is another site that is not listed: a write (a page could otherwise post with a
     /// key it got hold of), and a WebSocket to the hub (browsers apply no CORS to WebSockets).
     /// </summary>
-    private static async Task RefuseCrossOriginRequests(HttpContext context, RequestDelegate next)
+    // Not async on the way through: a hub connection is one request as long as the reader stays, and an awaiting
+    // middleware would hold its state for every reader.
+    private static Task RefuseCrossOriginRequests(HttpContext context, RequestDelegate next) =>
+        IsRefusedOrigin(context) ? RefuseOriginAsync(context) : next(context);
+
+    private static bool IsRefusedOrigin(HttpContext context)
     {
         var origin = context.Request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !IsSameOrigin(context.Request, origin))
+        if (origin.Length == 0 || IsSameOrigin(context.Request, origin))
         {
-            var options = context.RequestServices.GetRequiredService<IOptions<CorsOptions>>().Value;
-            var refused =
-                (IsApi(context.Request) && IsWriteMethod(context.Request.Method) && !options.AllowsWrite(origin))
-                || (IsHub(context.Request) && IsWebSocket(context.Request) && !options.AllowsRead(origin));
-            if (refused)
-            {
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails =
-                    {
-                        Status = StatusCodes.Status403Forbidden,
-                        Title = "This origin is not allowed",
-                        Detail = "Pages of this site may not make this request: see Cors:AllowedOrigins and Cors:WriteOrigins.",
-                    },
-                });
-                return;
-            }
+            return false;
         }
 
-        await next(context);
+        var options = context.RequestServices.GetRequiredService<IOptions<CorsOptions>>().Value;
+        return (IsApi(context.Request) && IsWriteMethod(context.Request.Method) && !options.AllowsWrite(origin))
+            || (IsHub(context.Request) && IsWebSocket(context.Request) && !options.AllowsRead(origin));
+    }
+
+    private static Task RefuseOriginAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "This origin is not allowed",
+                Detail = "Pages of this site may not make this request: see Cors:AllowedOrigins and Cors:WriteOrigins.",
+            },
+        }).AsTask();
     }
 
     // Before the WebSockets middleware (which SignalR adds inside its endpoint), so read the request itself:

@@ -16,6 +16,8 @@ namespace LiveFeed.Server.Hosting;
 /// <summary>The server's wiring: what <c>Program.cs</c> calls.</summary>
 internal static class LiveFeedHosting
 {
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
+
     /// <summary>Registers every LiveFeed service.</summary>
     public static IHostApplicationBuilder AddLiveFeed(this IHostApplicationBuilder builder)
     {
@@ -58,12 +60,21 @@ internal static class LiveFeedHosting
     /// <summary>Maps every LiveFeed endpoint and middleware.</summary>
     public static WebApplication MapLiveFeed(this WebApplication app)
     {
-        app.UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>());
+        // A hub connection is one request that lasts as long as its reader stays, so whatever a middleware keeps
+        // for a request it keeps for every reader. Two are for the API and the pages only: request logging (the
+        // hub logs its readers itself: connected, disconnected, dropped) and authentication (the hub is
+        // anonymous). Negotiate requests are short and still logged.
+        app.UseWhen(context => !FeedHubHosting.IsHubConnection(context.Request), branch => branch
+            .UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>()));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UsePages();
         app.UseLiveFeedCors();
-        app.UseAuthentication();
+        app.UseWhen(context => !CorsHosting.IsHub(context.Request), branch => branch.UseAuthentication());
+
+        // WebApplication adds UseAuthentication in front of everything unless the root builder carries this mark
+        // (WebApplicationBuilder's own key); the call above marks only its branch.
+        ((IApplicationBuilder)app).Properties[AuthenticationMiddlewareSetKey] = true;
         app.UseLiveFeedLimits();
         app.UseAuthorization();
 

@@ -11,10 +11,8 @@ namespace LiveFeed.Server.Hubs;
 /// The readers' hub (<c>/hubs/feed</c>). Anonymous. A reader subscribes to feeds and then receives
 /// every later event of them through <see cref="IFeedClient.FeedEvent"/>.
 /// </summary>
-internal sealed class FeedHub(IFeedStore store, LiveFeedMetrics metrics, ILogger<FeedHub> logger) : Hub<IFeedClient>
+internal sealed class FeedHub(IFeedStore store, ReaderSubscriptions readers, LiveFeedMetrics metrics, ILogger<FeedHub> logger) : Hub<IFeedClient>
 {
-    private static readonly object SubscriptionsKey = new();
-
     /// <summary>
     /// Subscribes this connection to <paramref name="feed"/> and answers what the reader needs to
     /// catch up from its position (<paramref name="epoch"/>, <paramref name="sequence"/>), or a reset page.
@@ -91,24 +89,14 @@ internal sealed class FeedHub(IFeedStore store, LiveFeedMetrics metrics, ILogger
     /// <inheritdoc />
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        metrics.ReaderDisconnected(Transport(), Subscriptions().Count);
+        metrics.ReaderDisconnected(Transport(), readers.Forget(Context.ConnectionId));
         LiveFeedLog.ReaderDisconnected(logger, Context.ConnectionId, exception);
         return Task.CompletedTask;
     }
 
     // Hub instances live for one call; the subscriptions live as long as the connection. SignalR runs one
     // invocation per connection at a time (MaximumParallelInvocationsPerClient = 1), so no lock is needed.
-    private HashSet<string> Subscriptions()
-    {
-        if (Context.Items.TryGetValue(SubscriptionsKey, out var value) && value is HashSet<string> existing)
-        {
-            return existing;
-        }
-
-        var created = new HashSet<string>(StringComparer.Ordinal);
-        Context.Items[SubscriptionsKey] = created;
-        return created;
-    }
+    private FeedSubscriptions Subscriptions() => readers.Of(Context.ConnectionId);
 
     private string Transport() => Context.Features.Get<IHttpTransportFeature>()?.TransportType.ToString() ?? "unknown";
 

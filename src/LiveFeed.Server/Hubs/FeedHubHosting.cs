@@ -19,8 +19,14 @@ internal static class FeedHubHosting
             .AddJsonProtocol()
             .AddMessagePackProtocol();
         builder.Services.AddSingleton<ReaderOutboxes>();
+        builder.Services.AddSingleton<ReaderSubscriptions>();
         return builder;
     }
+
+    /// <summary>A hub request that carries a connection (any transport), not a negotiate.</summary>
+    public static bool IsHubConnection(HttpRequest request) =>
+        request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.OrdinalIgnoreCase, out var rest)
+        && !rest.StartsWithSegments("/negotiate", StringComparison.OrdinalIgnoreCase);
 
     public static WebApplication MapFeedHub(this WebApplication app)
     {

@@ -51,7 +51,7 @@ internal static class LimitsHosting
     public static WebApplication UseLiveFeedLimits(this WebApplication app)
     {
         app.UseRateLimiter();
-        app.Use(RefuseReadersPastCapacity);
+        app.Use((context, next) => RefuseReadersPastCapacity(context, next, app.Services));
         return app;
     }
 
@@ -138,26 +138,27 @@ internal static class LimitsHosting
         });
     }
 
-    private static async Task RefuseReadersPastCapacity(HttpContext context, RequestDelegate next)
-    {
-        var limit = context.RequestServices.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxReaderConnections;
-        if (IsNewHubConnection(context.Request) && context.RequestServices.GetRequiredService<ReaderConnections>().Count >= limit)
-        {
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            context.Response.Headers.RetryAfter = ApiFilters.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status503ServiceUnavailable,
-                    Title = "The server has all the readers it can take",
-                    Detail = "Connect again after the number of seconds in Retry-After, or to another instance.",
-                },
-            });
-            return;
-        }
+    // Not async on the way through, and reading the application's services rather than the request's: a hub
+    // connection is one request as long as the reader stays, and what a middleware keeps, it keeps per reader.
+    private static Task RefuseReadersPastCapacity(HttpContext context, RequestDelegate next, IServiceProvider services) =>
+        IsNewHubConnection(context.Request)
+            && services.GetRequiredService<ReaderConnections>().Count >= services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxReaderConnections
+            ? RefuseReaderAsync(context)
+            : next(context);
 
-        await next(context);
+    private static Task RefuseReaderAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = ApiFilters.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The server has all the readers it can take",
+                Detail = "Connect again after the number of seconds in Retry-After, or to another instance.",
+            },
+        }).AsTask();
     }
 }

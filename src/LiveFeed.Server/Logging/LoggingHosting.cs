@@ -29,6 +29,7 @@ internal static class LoggingHosting
             },
             // Several hosts may run in one process (the tests): each keeps its own logger.
             preserveStaticLogger: true);
+        CachingLoggerFactory.Wrap(builder.Services);
         return builder;
     }
 }
