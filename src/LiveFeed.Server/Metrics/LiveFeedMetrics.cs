@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using LiveFeed.Contracts;
+using LiveFeed.Server.Hubs;
 
 namespace LiveFeed.Server.Metrics;
 
@@ -36,9 +37,17 @@ internal sealed class LiveFeedMetrics
     // livefeed_store_errors_total{source}
     private readonly Counter<long> _storeErrors;
 
-    public LiveFeedMetrics(IMeterFactory meterFactory)
+    // livefeed_readers_dropped_total and livefeed_reader_outbox_bytes are read from the readers' outboxes
+    // when scraped (ReaderOutboxes keeps the counts; the outboxes are on every send's path).
+    public LiveFeedMetrics(IMeterFactory meterFactory, ReaderOutboxes outboxes)
     {
         var meter = meterFactory.Create(MeterName);
+        meter.CreateObservableCounter(
+            "livefeed.readers.dropped", () => outboxes.DroppedReaders, "{reader}",
+            "Readers this instance dropped for not keeping up (a send not taken within Limits:Readers:SendTimeout, or more than Limits:Readers:MaxBufferedBytes waiting); they reconnect and resume.");
+        meter.CreateObservableUpDownCounter(
+            "livefeed.reader_outbox.bytes", () => outboxes.BufferedBytes, "By",
+            "Bytes queued for readers that fell behind their transport's buffer, not yet taken (0 while every reader keeps up).");
         _eventsPublished = meter.CreateCounter<long>(
             "livefeed.events.published", "{event}", "Events this instance stored and handed to the broadcast, by feed and kind (published, corrected, retracted).");
         _publishDuration = meter.CreateHistogram(

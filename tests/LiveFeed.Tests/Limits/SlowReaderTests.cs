@@ -152,6 +152,11 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
         await Eventually.HoldsAsync(() => Task.FromResult(connections.Count == 1), "the stalled reader is dropped", TimeSpan.FromSeconds(30));
         Assert.Equal(1, outboxes.DroppedReaders);
         Assert.InRange(outboxes.PeakBytesPerReader, cap, cap + MessageSlack);
+
+        // Operators see it: one reader dropped, and nothing left queued once it is gone.
+        var scrape = await PrometheusScrape.TakeAsync(server.BaseAddress);
+        Assert.Equal(1, scrape.Value("livefeed_readers_dropped_total"));
+        Assert.Equal(0, scrape.Value("livefeed_reader_outbox_bytes"));
     }
 
     [Fact]
