@@ -32,6 +32,9 @@ internal sealed record BenchmarkOptions
         --out results.json               the JSON results file (default benchmark-results.json)
         --plot docs/benchmarks/latency   write <path>-<mode>.png: latency percentiles per load and server
         --server-dll PATH                LiveFeed.Server.dll (default: the build beside this one)
+        --env KEY=VALUE                  an environment variable for every server process, baselines too
+                                         (repeatable), e.g. --env DOTNET_GCgen0size=0x4000000
+        --runtime-defaults               LiveFeed too runs with the runtime's defaults, not its shipped settings
         """;
 
     public IReadOnlyList<string> Modes { get; init; } = ["memory"];
@@ -58,6 +61,12 @@ internal sealed record BenchmarkOptions
 
     public string? ServerDll { get; init; }
 
+    /// <summary>Whether LiveFeed runs with the runtime settings it ships with (<c>--runtime-defaults</c> turns them off).</summary>
+    public bool LiveFeedRuntime { get; init; } = true;
+
+    /// <summary>Environment variables set on every server process (<c>--env</c>), over LiveFeed's own.</summary>
+    public IReadOnlyDictionary<string, string> ServerEnvironment { get; init; } = new Dictionary<string, string>();
+
     public static BenchmarkOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BenchmarkOptions();
@@ -80,6 +89,8 @@ internal sealed record BenchmarkOptions
                 "--out" => options with { Output = Value() },
                 "--plot" => options with { Plot = Value() },
                 "--server-dll" => options with { ServerDll = Value() },
+                "--runtime-defaults" => options with { LiveFeedRuntime = false },
+                "--env" => options with { ServerEnvironment = WithVariable(options.ServerEnvironment, Value()) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }
@@ -94,6 +105,14 @@ internal sealed record BenchmarkOptions
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
             : throw new ArgumentException($"'{text}' is not a positive number.");
+
+    private static Dictionary<string, string> WithVariable(IReadOnlyDictionary<string, string> variables, string text)
+    {
+        var equals = text.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0
+            ? new Dictionary<string, string>(variables) { [text[..equals]] = text[(equals + 1)..] }
+            : throw new ArgumentException($"--env takes KEY=VALUE: '{text}'.");
+    }
 
     private static Load ParseLoad(string text)
     {

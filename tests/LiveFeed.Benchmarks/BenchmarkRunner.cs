@@ -37,6 +37,8 @@ internal static class BenchmarkRunner
         };
         Console.WriteLine($"LiveFeed benchmark: {report.Machine}");
         Console.WriteLine($"Pinning: {report.Pinning}");
+        var liveFeedRuntime = options.LiveFeedRuntime ? Deployment.LiveFeedRuntime : new Dictionary<string, string>();
+        Console.WriteLine($"Runtime settings: LiveFeed {Variables(liveFeedRuntime)}{(options.LiveFeedRuntime ? " (as shipped)" : string.Empty)}; every server {Variables(options.ServerEnvironment)}");
         Console.WriteLine($"Load average at start: {report.LoadAverageAtStart}");
 
         foreach (var mode in options.Modes)
@@ -103,7 +105,7 @@ internal static class BenchmarkRunner
         var log = new DeliveryLog();
         try
         {
-            await using var deployment = await Deployment.StartAsync(server, mode, redis, pinning.ServerCpus, serverDll);
+            await using var deployment = await Deployment.StartAsync(server, mode, redis, pinning.ServerCpus, serverDll, ServerVariables(options, server));
             await Task.Delay(TimeSpan.FromSeconds(1));
             var baseBytes = ProcessStats.ResidentBytes(deployment.Readers.Pid);
 
@@ -244,6 +246,29 @@ internal static class BenchmarkRunner
             port,
             healthPath: null);
     }
+
+    /// <summary>What <paramref name="server"/>'s processes get on top of the runtime's defaults.</summary>
+    private static Dictionary<string, string> ServerVariables(BenchmarkOptions options, string server)
+    {
+        var variables = new Dictionary<string, string>();
+        if (server == ServerKinds.LiveFeed && options.LiveFeedRuntime)
+        {
+            foreach (var (key, value) in Deployment.LiveFeedRuntime)
+            {
+                variables[key] = value;
+            }
+        }
+
+        foreach (var (key, value) in options.ServerEnvironment)
+        {
+            variables[key] = value;
+        }
+
+        return variables;
+    }
+
+    private static string Variables(IReadOnlyDictionary<string, string> variables) =>
+        variables.Count == 0 ? "(runtime defaults)" : string.Join(' ', variables.Select(variable => $"{variable.Key}={variable.Value}"));
 
     private static Pinning Pin(BenchmarkOptions options)
     {

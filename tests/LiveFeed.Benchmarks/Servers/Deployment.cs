@@ -15,6 +15,17 @@ internal sealed class Deployment : IAsyncDisposable
     /// <summary>The newsroom key the benchmark posts with (configured on LiveFeed as its SHA-256).</summary>
     public const string NewsroomKey = "livefeed-benchmark-key";
 
+    /// <summary>
+    /// The runtime settings LiveFeed is shipped with (its Dockerfile and launchSettings.json set the same): a 64 MB
+    /// gen0 budget. The baselines run with the runtime's defaults, as stock SignalR and Kestrel do; <c>--env</c>
+    /// gives every server the same settings for a like-for-like comparison, <c>--runtime-defaults</c> takes
+    /// these away from LiveFeed.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> LiveFeedRuntime { get; } = new Dictionary<string, string>
+    {
+        ["DOTNET_GCgen0size"] = "0x4000000",
+    };
+
     private readonly List<ServerProcess> _servers;
 
     private Deployment(string kind, List<ServerProcess> servers)
@@ -43,7 +54,8 @@ internal sealed class Deployment : IAsyncDisposable
     public string? PublishKey => Kind == ServerKinds.LiveFeed ? NewsroomKey : null;
 
     /// <summary>Starts <paramref name="kind"/> for <paramref name="mode"/>; <paramref name="redis"/> is set in the Redis modes.</summary>
-    public static async Task<Deployment> StartAsync(string kind, string mode, string? redis, string? cpus, string serverDll)
+    /// <paramref name="extraEnvironment"/> is set on its processes over the runtime's defaults.
+    public static async Task<Deployment> StartAsync(string kind, string mode, string? redis, string? cpus, string serverDll, IReadOnlyDictionary<string, string> extraEnvironment)
     {
         // The bare WebSocket broadcaster has no backplane: it runs as one instance in every mode.
         var instances = mode == "backplane" && kind != ServerKinds.WebSocket ? 2 : 1;
@@ -52,7 +64,7 @@ internal sealed class Deployment : IAsyncDisposable
         {
             for (var instance = 0; instance < instances; instance++)
             {
-                servers.Add(await StartOneAsync(kind, kind == ServerKinds.WebSocket ? null : redis, cpus, serverDll, instance));
+                servers.Add(await StartOneAsync(kind, kind == ServerKinds.WebSocket ? null : redis, cpus, serverDll, instance, extraEnvironment));
             }
         }
         catch
@@ -81,7 +93,8 @@ internal sealed class Deployment : IAsyncDisposable
         }
     }
 
-    private static Task<ServerProcess> StartOneAsync(string kind, string? redis, string? cpus, string serverDll, int instance)
+    private static Task<ServerProcess> StartOneAsync(
+        string kind, string? redis, string? cpus, string serverDll, int instance, IReadOnlyDictionary<string, string> extraEnvironment)
     {
         var port = ServerProcess.FreePort();
         var urls = $"http://127.0.0.1:{port}";
@@ -110,6 +123,11 @@ internal sealed class Deployment : IAsyncDisposable
                 environment["ConnectionStrings__Redis"] = redis;
             }
 
+            foreach (var (key, value) in extraEnvironment)
+            {
+                environment[key] = value;
+            }
+
             return ServerProcess.StartAsync(name, "dotnet", [serverDll, "--urls", urls], environment, cpus, port, "/health/ready");
         }
 
@@ -117,6 +135,11 @@ internal sealed class Deployment : IAsyncDisposable
         if (redis is not null)
         {
             arguments.AddRange(["--redis", redis]);
+        }
+
+        foreach (var (key, value) in extraEnvironment)
+        {
+            environment[key] = value;
         }
 
         return ServerProcess.StartAsync(name, "dotnet", arguments, environment, cpus, port, "/health/live");
