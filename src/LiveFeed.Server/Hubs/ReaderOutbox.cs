@@ -103,7 +103,6 @@ internal sealed class ReaderOutbox : IDuplexPipe
         };
     }
 
-
     /// <summary>A message written straight into the transport is complete: flush it, and hand over to a pump if it waits.</summary>
     private ValueTask<FlushResult> FlushDirect()
     {
@@ -144,24 +143,27 @@ internal sealed class ReaderOutbox : IDuplexPipe
     /// <summary>A message written into the queue is complete: count it, and start a pump if none runs.</summary>
     private ValueTask<FlushResult> FlushQueued(long bytes)
     {
-        if (Dropped)
-        {
-            return Ended;
-        }
-
-        // With no pause threshold this completes at once; the bytes are readable before they are counted.
-        var flush = _queue!.Writer.FlushAsync();
         long before;
         bool start;
         lock (_gate)
         {
+            // Checked under the lock: once a dropped reader's pump has released what was queued, nothing more is
+            // counted for it.
+            if (Dropped)
+            {
+                return Ended;
+            }
+
             before = _queued;
             _queued += bytes;
+            _outboxes.Queued(bytes, before + bytes);
             start = !_pumping;
             _pumping = true;
         }
 
-        _outboxes.Queued(bytes, before + bytes);
+        // Counted before they are readable, so the pump never takes bytes it has not counted. With no pause
+        // threshold this completes at once.
+        var flush = _queue!.Writer.FlushAsync();
         if (start)
         {
             _pump = PumpAsync(Taken);
@@ -196,7 +198,7 @@ internal sealed class ReaderOutbox : IDuplexPipe
                     }
                 }
 
-                // What was counted is readable, so this completes at once.
+                // What was counted is readable, or about to be (the writer counts, then flushes).
                 var result = await _queue!.Reader.ReadAsync();
                 if (Dropped || result.IsCanceled)
                 {

@@ -57,6 +57,8 @@ public sealed class MetricsTests
         Assert.Equal(3, scrape.Value("livefeed_subscribes_total"));
         Assert.Equal(1, scrape.Value("livefeed_resumes_total"));
         Assert.Equal(1, scrape.Value("livefeed_resets_total"));
+        Assert.Equal(0, scrape.Value("livefeed_readers_dropped_total"));
+        Assert.Equal(0, scrape.Value("livefeed_reader_outbox_bytes"));
 
         // The built-in meters: ASP.NET Core's requests, Kestrel's connections, SignalR's connections.
         Assert.Equal(2, scrape.Value("http_server_request_duration_seconds_count", ("http_route", "/api/feeds/{feed}/items"), ("http_response_status_code", "201")));
