@@ -1,6 +1,10 @@
 using System.Text.Json;
+using LiveFeed.Contracts;
 using LiveFeed.Server.Newsroom;
 using LiveFeed.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace LiveFeed.Tests.Api;
 
@@ -39,6 +43,49 @@ public sealed class LoggingTests
         Assert.Contains(events, e => e.TryGetProperty("StatusCode", out var s) && s.GetInt32() == 201);
         Assert.Contains(events, e => e.TryGetProperty("StatusCode", out var s) && s.GetInt32() == 401);
         Assert.DoesNotContain(lines, line => line.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AReadersNegotiateIsLoggedAsARequestButItsConnectionRequestIsNotAndItsReaderIs()
+    {
+        await using var server = new LiveFeedProcess(new Dictionary<string, string?>
+        {
+            ["Serilog:MinimumLevel:Default"] = "Information",
+            ["Serilog:MinimumLevel:Override:LiveFeed"] = "Debug",
+        });
+        await server.StartAsync();
+        // Server-sent events: a negotiate, then one long GET on the hub's path (and a short POST per hub call).
+        await using (var reader = new TestReader(new Uri(server.BaseAddress, FeedHubProtocol.Path), HubProtocolKind.Json, HttpTransportType.ServerSentEvents))
+        {
+            await reader.StartAsync();
+            await reader.SubscribeAsync("main");
+        }
+
+        // The connection request ends with the reader's disconnect; a later request's line comes after it.
+        var lines = await WaitForLinesAsync(server, lines => lines.Any(l => l.Contains("Reader {ConnectionId} disconnected", StringComparison.Ordinal)));
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using (await http.GetAsync("/health/live"))
+        {
+        }
+
+        lines = await WaitForLinesAsync(server, lines => lines.Any(l => l.Contains("\"RequestPath\":\"/health/live\"", StringComparison.Ordinal)));
+        var requests = lines.Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(e => e.TryGetProperty("RequestPath", out _) && e.TryGetProperty("StatusCode", out _))
+            .Select(e => e.GetProperty("RequestPath").GetString())
+            .ToList();
+        Assert.Contains(FeedHubProtocol.Path + "/negotiate", requests);
+        Assert.DoesNotContain(FeedHubProtocol.Path, requests);
+        Assert.Contains(lines, l => l.Contains("Reader {ConnectionId} connected", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheServerKeepsOneLoggerPerCategoryNotOnePerCall()
+    {
+        // The framework asks for loggers per connection; Serilog's factory alone would make a new one each time.
+        using var server = new LiveFeedServer();
+        var loggers = server.Services.GetRequiredService<ILoggerFactory>();
+        Assert.Same(loggers.CreateLogger("LiveFeed.Tests.Category"), loggers.CreateLogger("LiveFeed.Tests.Category"));
+        Assert.NotSame(loggers.CreateLogger("LiveFeed.Tests.Category"), loggers.CreateLogger("LiveFeed.Tests.Other"));
     }
 
     private static async Task<List<string>> WaitForLinesAsync(LiveFeedProcess server, Func<List<string>, bool> done)
