@@ -70,7 +70,7 @@ internal sealed class FeedHub(IFeedStore store, ReaderSubscriptions readers, Liv
         }
 
         await Groups.RemoveFromGroupAsync(Context.ConnectionId, FeedGroups.For(feed), Context.ConnectionAborted);
-        if (Subscriptions().Remove(feed))
+        if (readers.Find(Context.ConnectionId)?.Remove(feed) == true)
         {
             metrics.Unsubscribed();
         }

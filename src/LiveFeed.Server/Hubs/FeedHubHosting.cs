@@ -1,6 +1,8 @@
 using LiveFeed.Contracts;
+using LiveFeed.Server.Limits;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace LiveFeed.Server.Hubs;
 
@@ -28,6 +30,8 @@ internal static class FeedHubHosting
 
     public static WebApplication MapFeedHub(this WebApplication app)
     {
+        var readers = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.Readers;
+
         // Once the server is stopping, SignalR has closed its connections; one accepted now would keep the
         // shutdown waiting for it. Refuse it: the reader's reconnect finds another instance, or this one back.
         var stopping = app.Lifetime.ApplicationStopping;
@@ -43,11 +47,13 @@ internal static class FeedHubHosting
         // MapHub, with each connection's transport behind a ReaderOutbox: sends never wait for a reader.
         var options = new HttpConnectionDispatcherOptions
         {
-            // No transport send timeout: the outbox owns that policy (it drops, counts and logs a reader whose
-            // sends are not taken within Limits:Readers:SendTimeout, and the abort ends a send stuck on its socket).
-            // With one, SignalR arms a cancellation for every send and the WebSocket takes its slower, cancellable
-            // send path; with none, both are skipped (HttpConnectionDispatcherOptions.TransportSendTimeoutEnabled).
-            TransportSendTimeout = Timeout.InfiniteTimeSpan,
+            // The transport's own send timeout (WebSockets) is a backstop behind the outbox's: its clock starts
+            // when the socket stalls, before the outbox's pump blocks, so with the same value it would race the
+            // outbox, which owns the policy (it drops, counts and logs the stalled reader). It is still needed:
+            // a frozen reader whose hub connection has ended (client timeout) can leave up to the transport's
+            // 64 KiB buffer in SignalR's pipe, which the outbox never sees, with a send stuck on a socket that
+            // takes nothing; only this timeout ends that send (SlowReaderTests, frozen readers).
+            TransportSendTimeout = readers.SendTimeout * 2,
             // What a reader may send before the hub reads it: a few of its small messages.
             ApplicationMaxBufferSize = 16 * 1024,
         };

@@ -40,8 +40,15 @@ internal sealed class ReaderSubscriptions
 {
     private readonly ConcurrentDictionary<string, FeedSubscriptions> _byConnection = new(StringComparer.Ordinal);
 
+    /// <summary>Connections with an entry (for tests and diagnostics).</summary>
+    public int Connections => _byConnection.Count;
+
     /// <summary>The feeds <paramref name="connectionId"/> follows, made empty on first use.</summary>
     public FeedSubscriptions Of(string connectionId) => _byConnection.GetOrAdd(connectionId, static _ => new FeedSubscriptions());
+
+    /// <summary>The feeds <paramref name="connectionId"/> follows, or null: never makes an entry (a call still running
+    /// when its connection closed must not bring one back after <see cref="Forget"/>).</summary>
+    public FeedSubscriptions? Find(string connectionId) => _byConnection.GetValueOrDefault(connectionId);
 
     /// <summary>Forgets a connection that closed; answers how many feeds it followed.</summary>
     public int Forget(string connectionId) => _byConnection.TryRemove(connectionId, out var subscriptions) ? subscriptions.Count : 0;

@@ -182,6 +182,7 @@ internal sealed class ReaderOutbox : IDuplexPipe
     {
         var output = _transport.Output;
         CancellationTokenSource? timeout = null;
+        var handedBack = false;
         try
         {
             var flushed = pending.IsCompleted ? pending.Result : await pending.AsTask().WaitAsync(_limits.SendTimeout);
@@ -192,15 +193,17 @@ internal sealed class ReaderOutbox : IDuplexPipe
                 {
                     if (_queued == 0)
                     {
-                        // Nothing waits: the writer may write straight into the transport again.
+                        // Nothing waits: the writer may write straight into the transport again. From here on
+                        // another pump may run; this one touches nothing more.
                         _pumping = false;
+                        handedBack = true;
                         return;
                     }
                 }
 
                 // What was counted is readable, or about to be (the writer counts, then flushes).
                 var result = await _queue!.Reader.ReadAsync();
-                if (Dropped || result.IsCanceled)
+                if (Dropped || result.IsCanceled || (result.IsCompleted && result.Buffer.IsEmpty))
                 {
                     return;
                 }
@@ -245,7 +248,7 @@ internal sealed class ReaderOutbox : IDuplexPipe
         finally
         {
             timeout?.Dispose();
-            if (Dropped)
+            if (Dropped && !handedBack)
             {
                 // Nothing more will be sent: release what was queued.
                 lock (_gate)

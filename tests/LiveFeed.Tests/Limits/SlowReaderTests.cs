@@ -9,6 +9,7 @@ using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Limits;
 using LiveFeed.Tests.Infrastructure;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -154,8 +155,7 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
         Assert.Equal(1, outboxes.DroppedReaders);
         Assert.InRange(outboxes.PeakBytesPerReader, cap, cap + MessageSlack);
 
-        // Operators see it: one reader dropped, and nothing left queued once it is gone. Read from this server's
-        // own meter: the tests' servers share a process, where a scrape may meet another server's instruments.
+        // Operators see it: one reader dropped, and nothing left queued once it is gone.
         Assert.Equal(1, ObserveThisServers(server, "livefeed.readers.dropped"));
         Assert.Equal(0, ObserveThisServers(server, "livefeed.reader_outbox.bytes"));
     }
@@ -202,12 +202,81 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
         Assert.Equal(0, outboxes.BufferedBytes);
     }
 
+    [Fact]
+    public async Task FrozenReadersThatStopReadingAndPingingHaveTheirConnectionsEndedAfterTheHubLetsThemGo()
+    {
+        // Readers whose machine froze: they read nothing and send nothing, their kernel still acknowledges.
+        // The hub's client timeout ends their hub connections; what SignalR had already passed to the WebSocket
+        // transport (less than its 64 KiB buffer, so the outbox never queued) sits behind a send stuck on a
+        // socket that takes nothing. The transport's own send timeout must end those connections.
+        using var server = new LiveFeedServer(
+            new Dictionary<string, string?> { ["Limits:Readers:SendTimeout"] = "00:00:05" },
+            services: services =>
+            {
+                SmallSocketSendBuffers(services);
+                services.Configure<HubOptions>(options => options.ClientTimeoutInterval = TimeSpan.FromSeconds(4));
+            });
+        using var newsroom = server.CreateNewsroomClient();
+        var connections = server.Services.GetRequiredService<ReaderConnections>();
+        long open = 0;
+        using var listener = ListenToThisServers(server, "signalr.server.active_connections", value => Interlocked.Add(ref open, value));
+
+        var clients = new List<RawHubClient>();
+        try
+        {
+            // Different amounts of backlog, so that some sends stop part-way through the transport's buffer.
+            int[] events = [8, 12, 16, 20, 24, 28, 32, 36, 40];
+            var feeds = new List<string>();
+            foreach (var _ in events)
+            {
+                var feed = NewsroomRequests.UniqueFeed("frozen");
+                var client = await RawHubClient.ConnectAsync(server.BaseAddress, receiveBufferBytes: 4096);
+                clients.Add(client);
+                await client.HandshakeAsync();
+                await client.SendSubscribeAsync(feed, "1");
+                Assert.Contains("\"result\"", await client.ReceiveRecordAsync(), StringComparison.Ordinal);
+
+                // One ping: SignalR enforces the client timeout once a client has pinged. Then nothing more.
+                await client.SendTextAsync("{\"type\":6}" + RawHubClient.RecordSeparator);
+                feeds.Add(feed);
+            }
+
+            for (var reader = 0; reader < events.Length; reader++)
+            {
+                for (var i = 0; i < events[reader]; i++)
+                {
+                    await newsroom.PublishAsync(feeds[reader], new { headline = $"Update {i}", body = Body });
+                }
+            }
+
+            await Eventually.HoldsAsync(() => Task.FromResult(connections.Count == 0), "the client timeout ends every hub connection", TimeSpan.FromSeconds(30));
+
+            // Within the transport's send timeout (twice the outbox's 5 s) and a margin, every connection is gone.
+            await Eventually.HoldsAsync(() => Task.FromResult(Interlocked.Read(ref open) == 0), "every frozen reader's WebSocket connection ends", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await Task.WhenAll(clients.Select(client => client.DisposeAsync().AsTask()));
+        }
+    }
+
     /// <summary>The value the server's own observable instrument <paramref name="name"/> reports now.</summary>
     private static long ObserveThisServers(LiveFeedServer server, string name)
     {
-        var meters = server.Services.GetRequiredService<IMeterFactory>();
         long? observed = null;
-        using var listener = new MeterListener
+        using var listener = ListenToThisServers(server, name, value => observed = value);
+        listener.RecordObservableInstruments();
+        return observed ?? throw new InvalidOperationException($"{name} is not an instrument of this server.");
+    }
+
+    /// <summary>
+    /// Listens to the server's own instrument <paramref name="name"/>: the tests' servers share a process, where
+    /// a Prometheus scrape, or a listener by name alone, may meet another server's instruments.
+    /// </summary>
+    private static MeterListener ListenToThisServers(LiveFeedServer server, string name, Action<long> measured)
+    {
+        var meters = server.Services.GetRequiredService<IMeterFactory>();
+        var listener = new MeterListener
         {
             InstrumentPublished = (instrument, listening) =>
             {
@@ -217,10 +286,9 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
                 }
             },
         };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => observed = value);
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => measured(value));
         listener.Start();
-        listener.RecordObservableInstruments();
-        return observed ?? throw new InvalidOperationException($"{name} is not an instrument of this server.");
+        return listener;
     }
 
     private static IEnumerable<long> SequencesIn(string? record)
