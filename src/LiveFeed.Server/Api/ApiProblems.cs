@@ -32,6 +32,20 @@ internal static class ApiProblems
             title: "The item is retracted",
             detail: "A retracted item cannot be corrected: publish a new item instead.");
 
+    /// <summary>
+    /// Answers a problem from a middleware (outside an endpoint, where no typed result is run): sets the status
+    /// and writes the problem document through the problem-details service.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        }).AsTask();
+    }
+
     public static ProblemHttpResult StoreUnavailable() =>
         TypedResults.Problem(
             statusCode: StatusCodes.Status503ServiceUnavailable,

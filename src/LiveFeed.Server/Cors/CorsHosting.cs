@@ -1,4 +1,5 @@
 using LiveFeed.Contracts;
+using LiveFeed.Server.Api;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -89,20 +90,9 @@ internal static class CorsHosting
             || (IsHub(context.Request) && IsWebSocket(context.Request) && !options.AllowsRead(origin));
     }
 
-    private static Task RefuseOriginAsync(HttpContext context)
-    {
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "This origin is not allowed",
-                Detail = "Pages of this site may not make this request: see Cors:AllowedOrigins and Cors:WriteOrigins.",
-            },
-        }).AsTask();
-    }
+    private static Task RefuseOriginAsync(HttpContext context) =>
+        ApiProblems.WriteAsync(context, StatusCodes.Status403Forbidden, "This origin is not allowed",
+            "Pages of this site may not make this request: see Cors:AllowedOrigins and Cors:WriteOrigins.");
 
     // Before the WebSockets middleware (which SignalR adds inside its endpoint), so read the request itself:
     // an HTTP/1.1 upgrade, or an HTTP/2 extended CONNECT.

@@ -122,20 +122,10 @@ internal static class LimitsHosting
     {
         var context = rejected.HttpContext;
         var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Seconds(retryAfter) : 1;
-        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests",
-                Detail = IsWrite(context.Request)
-                    ? string.Create(CultureInfo.InvariantCulture, $"Past the write limit of this newsroom key: nothing was stored. Retry after {seconds} s.")
-                    : string.Create(CultureInfo.InvariantCulture, $"Too many new connections from this address. Retry after {seconds} s."),
-            },
-        });
+        await ApiProblems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests", IsWrite(context.Request)
+            ? string.Create(CultureInfo.InvariantCulture, $"Past the write limit of this newsroom key: nothing was stored. Retry after {seconds} s.")
+            : string.Create(CultureInfo.InvariantCulture, $"Too many new connections from this address. Retry after {seconds} s."));
     }
 
     // Not async on the way through, and reading the application's services rather than the request's: a hub
