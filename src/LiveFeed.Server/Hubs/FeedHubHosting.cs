@@ -44,6 +44,9 @@ internal static class FeedHubHosting
                 return Task.CompletedTask;
             }));
 
+        // A WebSocket reader's outbox sends onto its socket directly (ReaderSocket keeps hold of it).
+        app.UseWhen(context => IsHubConnection(context.Request), branch => ReaderSocket.UseReaderSockets(branch));
+
         // MapHub, with each connection's transport behind a ReaderOutbox: sends never wait for a reader.
         var options = new HttpConnectionDispatcherOptions
         {

@@ -1,8 +1,11 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.WebSockets;
 using LiveFeed.Server.Limits;
 using LiveFeed.Server.Logging;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Connections.Features;
 
 namespace LiveFeed.Server.Hubs;
 
@@ -15,16 +18,16 @@ namespace LiveFeed.Server.Hubs;
 /// backplane too, where an instance's group messages are handled one after another).
 /// </para>
 /// <para>
-/// Here SignalR writes into this outbox instead, which never pushes back. While the reader keeps up (the
-/// transport takes every flush at once, the usual case) a message goes straight into the transport: no copy,
-/// no queue, no extra thread hop. When a transport flush does not complete at once, a pump takes over: it waits
-/// for that flush, and the messages that arrive meanwhile are queued in the outbox and moved to the transport in
-/// order (so each reader still gets each feed in order), at most 64 KiB a flush, until the queue is empty and
-/// messages go straight through again. The queue is made the first time it is needed, so a reader that always
-/// keeps up costs no queue at all.
+/// Here SignalR writes into this outbox instead, which never pushes back. While the reader keeps up (the usual
+/// case) a message goes straight out: for a WebSocket reader onto its socket, as one WebSocket message (see
+/// <see cref="ReaderSocket"/>); for the other transports into SignalR's transport pipe. No queue, no extra thread
+/// hop. When a send does not complete at once, a pump takes over: it waits for that send, and the messages that
+/// arrive meanwhile are queued in the outbox and sent in order (so each reader still gets each feed in order),
+/// whole messages at most 64 KiB a send, until the queue is empty and messages go straight out again. The queue
+/// is made the first time it is needed, so a reader that always keeps up costs no queue at all.
 /// </para>
 /// <para>
-/// The reader is dropped - its connection aborted; it reconnects and resumes from its position - when a flush
+/// The reader is dropped - its connection aborted; it reconnects and resumes from its position - when a send
 /// is not taken within <see cref="ReaderSendLimits.SendTimeout"/>, or when a new message finds more than
 /// <see cref="ReaderSendLimits.MaxBufferedBytes"/> already queued. So what the server holds for one reader is
 /// bounded by that cap, plus one message, plus the transport's own buffer.
@@ -32,32 +35,41 @@ namespace LiveFeed.Server.Hubs;
 /// </summary>
 internal sealed class ReaderOutbox : IDuplexPipe
 {
-    private const int MaxBytesPerFlush = 64 * 1024;
+    private const int MaxBytesPerSend = 64 * 1024;
 
     private static readonly FlushResult TakenResult = new(isCanceled: false, isCompleted: false);
     private static readonly FlushResult EndedResult = new(isCanceled: false, isCompleted: true);
+    private static readonly Task<bool> Idle = Task.FromResult(true);
 
     private readonly ConnectionContext _connection;
     private readonly IDuplexPipe _transport;
+    private readonly ITransferFormatFeature? _format;
     private readonly ReaderSendLimits _limits;
     private readonly ReaderOutboxes _outboxes;
     private readonly ILogger _logger;
     private readonly OutboxWriter _writer;
 
-    // _pumping and _queued change under _gate. Only the writer (SignalR, one message at a time) sets _pumping,
-    // and only the pump clears it, as its last act: so while the writer sees it clear, nothing else touches the
-    // transport's output and the writer may write there directly.
+    // _pumping, _queued and _queuedMessages change under _gate. Only the writer (SignalR, one message at a time)
+    // sets _pumping, and only the pump clears it, as its last act: so while the writer sees it clear, nothing else
+    // sends to the reader and the writer may send directly.
     private readonly Lock _gate = new();
     private bool _pumping;
     private long _queued;
     private Pipe? _queue;
+    private Queue<int>? _queuedMessages;
     private int _dropped;
     private Task _pump = Task.CompletedTask;
+
+    // The reader's WebSocket, when it came over one: looked up at the first message (the handshake's answer, which
+    // SignalR sends only once it has accepted the socket), then kept, so that every message takes the same way.
+    private WebSocket? _socket;
+    private bool _socketLookedUp;
 
     private ReaderOutbox(ConnectionContext connection, ReaderSendLimits limits, ReaderOutboxes outboxes, ILogger logger)
     {
         _connection = connection;
         _transport = connection.Transport;
+        _format = connection.Features.Get<ITransferFormatFeature>();
         _limits = limits;
         _outboxes = outboxes;
         _logger = logger;
@@ -68,7 +80,7 @@ internal sealed class ReaderOutbox : IDuplexPipe
 
     public PipeWriter Output => _writer;
 
-    /// <summary>A flush that is done: the message is with the transport or queued.</summary>
+    /// <summary>A flush that is done: the message is sent or queued.</summary>
     private static ValueTask<FlushResult> Taken => new(TakenResult);
 
     /// <summary>A flush that is done because nothing more will be sent: the reader was dropped or left.</summary>
@@ -77,6 +89,29 @@ internal sealed class ReaderOutbox : IDuplexPipe
     private bool Dropped => Volatile.Read(ref _dropped) != 0;
 
     private bool Pumping => Volatile.Read(ref _pumping);
+
+    /// <summary>What SignalR's WebSocket transport would send the message as: it follows the hub protocol's format.</summary>
+    private WebSocketMessageType MessageType =>
+        _format?.ActiveFormat == TransferFormat.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+
+    /// <summary>The reader's WebSocket, or null when its transport is not one. Only the writer asks.</summary>
+    private WebSocket? Socket
+    {
+        get
+        {
+            if (!_socketLookedUp)
+            {
+                _socketLookedUp = true;
+                _socket = ReaderSocket.Of(_connection.Features.Get<IHttpContextFeature>()?.HttpContext);
+                if (_socket is not null)
+                {
+                    _outboxes.SocketReader();
+                }
+            }
+
+            return _socket;
+        }
+    }
 
     /// <summary>Puts an outbox in front of every connection's transport for as long as the connection lives.</summary>
     public static ConnectionDelegate Around(ConnectionDelegate next, IServiceProvider services)
@@ -103,7 +138,48 @@ internal sealed class ReaderOutbox : IDuplexPipe
         };
     }
 
-    /// <summary>A message written straight into the transport is complete: flush it, and hand over to a pump if it waits.</summary>
+    /// <summary>Whether an exception from a send means the connection is going: nothing more can be sent.</summary>
+    private static bool IsGone(Exception exception) =>
+        exception is InvalidOperationException or WebSocketException or IOException or ObjectDisposedException or OperationCanceledException;
+
+    /// <summary>A message framed for the socket is complete: send it, and hand over to a pump if the send waits.</summary>
+    private ValueTask<FlushResult> SendDirect(byte[] frame, int length)
+    {
+        ValueTask send;
+        try
+        {
+            send = _socket!.SendAsync(frame.AsMemory(0, length), MessageType, endOfMessage: true, CancellationToken.None);
+        }
+        catch (Exception exception) when (IsGone(exception))
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+            Gone();
+            return Ended;
+        }
+
+        if (send.IsCompleted)
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+            try
+            {
+                send.GetAwaiter().GetResult();
+            }
+            catch (Exception exception) when (IsGone(exception))
+            {
+                Gone();
+                return Ended;
+            }
+
+            return Taken;
+        }
+
+        // The socket's buffers are full: from now on messages queue here until a pump has drained them.
+        StartQueueing();
+        _pump = PumpAsync(SentAsync(send, frame));
+        return Taken;
+    }
+
+    /// <summary>A message written straight into the transport pipe is complete: flush it, and hand over to a pump if it waits.</summary>
     private ValueTask<FlushResult> FlushDirect()
     {
         ValueTask<FlushResult> flush;
@@ -130,18 +206,23 @@ internal sealed class ReaderOutbox : IDuplexPipe
         }
 
         // The transport's buffer is full: from now on messages queue here until a pump has drained them.
-        lock (_gate)
-        {
-            _queue ??= new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
-            _pumping = true;
-        }
-
-        _pump = PumpAsync(flush);
+        StartQueueing();
+        _pump = PumpAsync(FlushedAsync(flush));
         return Taken;
     }
 
+    private void StartQueueing()
+    {
+        lock (_gate)
+        {
+            _queue ??= new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
+            _queuedMessages ??= new Queue<int>();
+            _pumping = true;
+        }
+    }
+
     /// <summary>A message written into the queue is complete: count it, and start a pump if none runs.</summary>
-    private ValueTask<FlushResult> FlushQueued(long bytes)
+    private ValueTask<FlushResult> FlushQueued(int bytes)
     {
         long before;
         bool start;
@@ -156,6 +237,7 @@ internal sealed class ReaderOutbox : IDuplexPipe
 
             before = _queued;
             _queued += bytes;
+            _queuedMessages!.Enqueue(bytes);
             _outboxes.Queued(bytes, before + bytes);
             start = !_pumping;
             _pumping = true;
@@ -166,7 +248,7 @@ internal sealed class ReaderOutbox : IDuplexPipe
         var flush = _queue!.Writer.FlushAsync();
         if (start)
         {
-            _pump = PumpAsync(Taken);
+            _pump = PumpAsync(Idle);
         }
 
         if (before > _limits.MaxBufferedBytes)
@@ -178,23 +260,35 @@ internal sealed class ReaderOutbox : IDuplexPipe
         return flush;
     }
 
-    private async Task PumpAsync(ValueTask<FlushResult> pending)
+    private static async Task<bool> SentAsync(ValueTask send, byte[] frame)
     {
-        var output = _transport.Output;
+        await send;
+
+        // Only once the socket is done with it (a send that fails leaves the frame to the garbage collector).
+        ArrayPool<byte>.Shared.Return(frame);
+        return true;
+    }
+
+    private static async Task<bool> FlushedAsync(ValueTask<FlushResult> flush) => Takes(await flush);
+
+    private static bool Takes(FlushResult flushed) => !flushed.IsCompleted && !flushed.IsCanceled;
+
+    private async Task PumpAsync(Task<bool> pending)
+    {
         CancellationTokenSource? timeout = null;
         var handedBack = false;
         try
         {
-            var flushed = pending.IsCompleted ? pending.Result : await pending.AsTask().WaitAsync(_limits.SendTimeout);
+            var taking = await pending.WaitAsync(_limits.SendTimeout);
             timeout = new CancellationTokenSource();
-            while (!flushed.IsCompleted && !flushed.IsCanceled)
+            while (taking)
             {
                 lock (_gate)
                 {
                     if (_queued == 0)
                     {
-                        // Nothing waits: the writer may write straight into the transport again. From here on
-                        // another pump may run; this one touches nothing more.
+                        // Nothing waits: the writer may send directly again. From here on another pump may run;
+                        // this one touches nothing more.
                         _pumping = false;
                         handedBack = true;
                         return;
@@ -208,24 +302,23 @@ internal sealed class ReaderOutbox : IDuplexPipe
                     return;
                 }
 
-                var buffer = result.Buffer;
-                var chunk = buffer.Slice(0, Math.Min(buffer.Length, MaxBytesPerFlush));
-                foreach (var segment in chunk)
-                {
-                    output.Write(segment.Span);
-                }
+                var (chunk, messages) = WholeMessages(result.Buffer);
+                timeout.CancelAfter(_limits.SendTimeout);
+                taking = await SendAsync(chunk, timeout.Token);
 
                 // The sequence is not to be read once it is advanced past.
                 var length = chunk.Length;
-                _queue.Reader.AdvanceTo(chunk.End);
+                _queue.Reader.AdvanceTo(chunk.End, messages == 0 ? result.Buffer.End : chunk.End);
                 lock (_gate)
                 {
                     _queued -= length;
+                    for (var i = 0; i < messages; i++)
+                    {
+                        _queuedMessages!.Dequeue();
+                    }
                 }
 
                 _outboxes.Sent(length);
-                timeout.CancelAfter(_limits.SendTimeout);
-                flushed = await output.FlushAsync(timeout.Token);
                 if (!timeout.TryReset())
                 {
                     timeout.Dispose();
@@ -236,13 +329,13 @@ internal sealed class ReaderOutbox : IDuplexPipe
             // The transport is gone (the reader left, or the connection is being torn down).
             Gone();
         }
-        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException)
+        catch (Exception exception) when (exception is TimeoutException || (exception is OperationCanceledException && timeout?.IsCancellationRequested == true))
         {
             Drop("its connection took nothing for the send timeout");
         }
-        catch (InvalidOperationException)
+        catch (Exception exception) when (IsGone(exception))
         {
-            // The transport's pipe was completed under the pump: the connection is ending anyway.
+            // The transport was completed or aborted under the pump: the connection is ending anyway.
             Gone();
         }
         finally
@@ -255,11 +348,74 @@ internal sealed class ReaderOutbox : IDuplexPipe
                 {
                     _outboxes.Sent(_queued);
                     _queued = 0;
+                    _queuedMessages?.Clear();
                 }
 
                 await _queue!.Reader.CompleteAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// The next whole messages that are readable, up to 64 KiB (at least one). A send never ends part-way
+    /// through a message: the browser's SignalR client refuses a WebSocket message that does, and SignalR's
+    /// transport sends what it reads from its pipe as one WebSocket message.
+    /// </summary>
+    private (ReadOnlySequence<byte> Chunk, int Messages) WholeMessages(ReadOnlySequence<byte> readable)
+    {
+        long length = 0;
+        var messages = 0;
+        lock (_gate)
+        {
+            foreach (var message in _queuedMessages!)
+            {
+                if (length + message > readable.Length || (messages > 0 && length + message > MaxBytesPerSend))
+                {
+                    break;
+                }
+
+                length += message;
+                messages++;
+            }
+        }
+
+        return (readable.Slice(0, length), messages);
+    }
+
+    /// <summary>Sends queued messages: false when the transport takes nothing more.</summary>
+    private async ValueTask<bool> SendAsync(ReadOnlySequence<byte> chunk, CancellationToken cancellationToken)
+    {
+        if (chunk.IsEmpty)
+        {
+            return true;
+        }
+
+        if (_socket is not { } socket)
+        {
+            var output = _transport.Output;
+            foreach (var segment in chunk)
+            {
+                output.Write(segment.Span);
+            }
+
+            return Takes(await output.FlushAsync(cancellationToken));
+        }
+
+        // One WebSocket message, in as many frames as the queue has segments.
+        var type = MessageType;
+        var left = chunk.Length;
+        foreach (var segment in chunk)
+        {
+            if (segment.IsEmpty)
+            {
+                continue;
+            }
+
+            left -= segment.Length;
+            await socket.SendAsync(segment, type, endOfMessage: left == 0, cancellationToken);
+        }
+
+        return true;
     }
 
     /// <summary>The transport will take nothing more: whatever SignalR still writes is discarded, not queued.</summary>
@@ -275,7 +431,8 @@ internal sealed class ReaderOutbox : IDuplexPipe
         _outboxes.Dropped();
         LiveFeedLog.ReaderDropped(_logger, _connection.ConnectionId, reason);
 
-        // Stop the pump where it waits, so that what was queued is released now, then end the connection.
+        // Stop the pump where it waits, so that what was queued is released now, then end the connection (which
+        // also fails a send waiting on its socket).
         _queue?.Reader.CancelPendingRead();
         _transport.Output.CancelPendingFlush();
         _connection.Abort(new ConnectionAbortedException($"The reader was dropped: {reason}."));
@@ -288,39 +445,91 @@ internal sealed class ReaderOutbox : IDuplexPipe
     /// </summary>
     private sealed class OutboxWriter(ReaderOutbox outbox) : PipeWriter
     {
-        private PipeWriter? _target;
-        private bool _direct;
-        private bool _discarding;
-        private long _unflushed;
+        private const int SmallestFrame = 4096;
+
+        private Way _way;
+        private PipeWriter? _pipe;
+        private int _unflushed;
+        private byte[]? _frame;
+        private int _framed;
         private byte[] _discard = [];
+
+        /// <summary>Where the message being written goes.</summary>
+        private enum Way
+        {
+            NotChosen,
+
+            /// <summary>Into a pooled frame, then onto the reader's WebSocket.</summary>
+            Socket,
+
+            /// <summary>Into SignalR's transport pipe.</summary>
+            Transport,
+
+            /// <summary>Into the outbox's queue, behind what a pump is sending.</summary>
+            Queue,
+
+            /// <summary>Nowhere: the reader was dropped or left.</summary>
+            Discard,
+        }
 
         public override void Advance(int bytes)
         {
-            if (_target is not null)
+            switch (_way)
             {
-                _target.Advance(bytes);
-                _unflushed += bytes;
+                case Way.Socket:
+                    _framed += bytes;
+                    break;
+                case Way.Transport or Way.Queue:
+                    _pipe!.Advance(bytes);
+                    _unflushed += bytes;
+                    break;
             }
         }
 
-        public override Memory<byte> GetMemory(int sizeHint = 0) => Begin() is { } target ? target.GetMemory(sizeHint) : Discard(sizeHint);
+        public override Memory<byte> GetMemory(int sizeHint = 0) => Begin() switch
+        {
+            Way.Socket => Frame(sizeHint),
+            Way.Discard => Discard(sizeHint),
+            _ => _pipe!.GetMemory(sizeHint),
+        };
 
-        public override Span<byte> GetSpan(int sizeHint = 0) => Begin() is { } target ? target.GetSpan(sizeHint) : Discard(sizeHint).Span;
+        public override Span<byte> GetSpan(int sizeHint = 0) => Begin() switch
+        {
+            Way.Socket => Frame(sizeHint).Span,
+            Way.Discard => Discard(sizeHint).Span,
+            _ => _pipe!.GetSpan(sizeHint),
+        };
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {
-            var target = _target;
-            var discarding = _discarding;
+            var way = _way;
             var bytes = _unflushed;
-            _target = null;
-            _discarding = false;
+            _way = Way.NotChosen;
+            _pipe = null;
             _unflushed = 0;
-            if (target is null)
+            switch (way)
             {
-                return discarding || outbox.Dropped ? Ended : Taken;
-            }
+                case Way.Socket:
+                    var frame = _frame!;
+                    var length = _framed;
+                    _frame = null;
+                    _framed = 0;
+                    if (length == 0)
+                    {
+                        ArrayPool<byte>.Shared.Return(frame);
+                        return Taken;
+                    }
 
-            return _direct ? outbox.FlushDirect() : outbox.FlushQueued(bytes);
+                    return outbox.SendDirect(frame, length);
+                case Way.Transport:
+                    return outbox.FlushDirect();
+                case Way.Queue when bytes > 0:
+                    return outbox.FlushQueued(bytes);
+                case Way.Discard:
+                    return Ended;
+                default:
+                    return outbox.Dropped ? Ended : Taken;
+            }
         }
 
         public override void CancelPendingFlush()
@@ -329,25 +538,63 @@ internal sealed class ReaderOutbox : IDuplexPipe
             outbox._transport.Output.CancelPendingFlush();
         }
 
-        public override void Complete(Exception? exception = null) => outbox._queue?.Writer.Complete(exception);
-
-        /// <summary>The target of the message being written, chosen at its first call; null when it is discarded.</summary>
-        private PipeWriter? Begin()
+        public override void Complete(Exception? exception = null)
         {
-            if (_target is not null || _discarding)
+            if (_frame is not null)
             {
-                return _target;
+                ArrayPool<byte>.Shared.Return(_frame);
+                _frame = null;
+            }
+
+            outbox._queue?.Writer.Complete(exception);
+        }
+
+        /// <summary>Where the message being written goes, chosen at its first call.</summary>
+        private Way Begin()
+        {
+            if (_way != Way.NotChosen)
+            {
+                return _way;
             }
 
             if (outbox.Dropped)
             {
-                _discarding = true;
-                return null;
+                return _way = Way.Discard;
             }
 
-            // Straight into the transport, unless a pump is draining the queue: then behind what it holds.
-            _direct = !outbox.Pumping;
-            return _target = _direct ? outbox._transport.Output : outbox._queue!.Writer;
+            // Straight out, unless a pump is draining the queue: then behind what it holds.
+            if (outbox.Pumping)
+            {
+                _pipe = outbox._queue!.Writer;
+                return _way = Way.Queue;
+            }
+
+            if (outbox.Socket is not null)
+            {
+                return _way = Way.Socket;
+            }
+
+            _pipe = outbox._transport.Output;
+            return _way = Way.Transport;
+        }
+
+        /// <summary>Room in the message's frame: a pooled array, grown (by copying) if a message outgrows it.</summary>
+        private Memory<byte> Frame(int sizeHint)
+        {
+            var needed = _framed + Math.Max(sizeHint, 1);
+            if (_frame is null || _frame.Length < needed)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(SmallestFrame, (_frame?.Length ?? 0) * 2)));
+                if (_frame is not null)
+                {
+                    _frame.AsSpan(0, _framed).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(_frame);
+                }
+
+                _frame = larger;
+            }
+
+            return _frame.AsMemory(_framed);
         }
 
         private Memory<byte> Discard(int sizeHint)
@@ -368,6 +615,7 @@ internal sealed class ReaderOutboxes
     private long _buffered;
     private long _peakPerReader;
     private long _dropped;
+    private long _socketReaders;
 
     /// <summary>Bytes queued for all readers of this instance and not yet taken by their transports.</summary>
     public long BufferedBytes => Interlocked.Read(ref _buffered);
@@ -377,6 +625,9 @@ internal sealed class ReaderOutboxes
 
     /// <summary>Readers dropped for not keeping up.</summary>
     public long DroppedReaders => Interlocked.Read(ref _dropped);
+
+    /// <summary>Readers (since start) whose messages went straight onto their WebSocket, past SignalR's pipe.</summary>
+    public long SocketReaders => Interlocked.Read(ref _socketReaders);
 
     internal void Queued(long bytes, long readerTotal)
     {
@@ -390,4 +641,6 @@ internal sealed class ReaderOutboxes
     internal void Sent(long bytes) => Interlocked.Add(ref _buffered, -bytes);
 
     internal void Dropped() => Interlocked.Increment(ref _dropped);
+
+    internal void SocketReader() => Interlocked.Increment(ref _socketReaders);
 }

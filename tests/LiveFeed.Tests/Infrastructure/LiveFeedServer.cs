@@ -88,9 +88,9 @@ public sealed class LiveFeedServer : WebApplicationFactory<Program>
     }
 
     /// <summary>A connected reader (the official .NET SignalR client) on one protocol and transport.</summary>
-    public async Task<TestReader> ConnectReaderAsync(HubProtocolKind protocol = HubProtocolKind.Json, HttpTransportType transport = HttpTransportType.WebSockets)
+    public async Task<TestReader> ConnectReaderAsync(HubProtocolKind protocol = HubProtocolKind.Json, HttpTransportType transport = HttpTransportType.WebSockets, bool negotiate = false)
     {
-        var reader = new TestReader(new Uri(BaseAddress, "/hubs/feed"), protocol, transport);
+        var reader = new TestReader(new Uri(BaseAddress, "/hubs/feed"), protocol, transport, negotiate);
         await reader.StartAsync();
         return reader;
     }

@@ -16,13 +16,14 @@ public sealed class TestReader : IAsyncDisposable
 
     private readonly Channel<FeedEvent> _events = Channel.CreateUnbounded<FeedEvent>();
 
-    public TestReader(Uri hubUrl, HubProtocolKind protocol, HttpTransportType transport)
+    /// <param name="negotiate">Whether a WebSocket reader negotiates first, as the browser's client does (other transports always do).</param>
+    public TestReader(Uri hubUrl, HubProtocolKind protocol, HttpTransportType transport, bool negotiate = false)
     {
         var builder = new HubConnectionBuilder()
             .WithUrl(hubUrl, options =>
             {
                 options.Transports = transport;
-                options.SkipNegotiation = transport == HttpTransportType.WebSockets;
+                options.SkipNegotiation = transport == HttpTransportType.WebSockets && !negotiate;
             });
         if (protocol == HubProtocolKind.MessagePack)
         {

@@ -184,17 +184,23 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
 
         Assert.True(outboxes.PeakBytesPerReader > 0, "The outbox never queued: the pause did not reach past the transport's buffer.");
 
-        // It reads again: everything queued arrives, then it is back on the direct path for the next events.
+        // It reads again: everything queued arrives, then it is back on the direct path for the next events. Read
+        // message by message, as the browser's client does: it refuses a WebSocket message that ends part-way
+        // through a record, so the queue must be sent in whole records.
         var sequences = new List<long>();
         while (sequences.Count < whilePaused)
         {
-            sequences.AddRange(SequencesIn(await paused.ReceiveRecordAsync(TimeSpan.FromSeconds(30))));
+            sequences.AddRange(SequencesInMessage(await paused.ReceiveFrameAsync(TimeSpan.FromSeconds(30))));
         }
 
         for (var i = whilePaused + 1; i <= whilePaused + 10; i++)
         {
             await newsroom.PublishAsync(feed, new { headline = $"Update {i}", body = Body });
-            sequences.AddRange(SequencesIn(await paused.ReceiveRecordAsync(TimeSpan.FromSeconds(30))));
+            var arrived = sequences.Count;
+            while (sequences.Count == arrived)
+            {
+                sequences.AddRange(SequencesInMessage(await paused.ReceiveFrameAsync(TimeSpan.FromSeconds(30))));
+            }
         }
 
         Assert.Equal(Enumerable.Range(1, whilePaused + 10).Select(i => (long)i), sequences);
@@ -289,6 +295,15 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => measured(value));
         listener.Start();
         return listener;
+    }
+
+    /// <summary>The sequences in one WebSocket message, which must hold whole records only.</summary>
+    private static List<long> SequencesInMessage(byte[]? message)
+    {
+        Assert.NotNull(message);
+        var text = Encoding.UTF8.GetString(message);
+        Assert.EndsWith(RawHubClient.RecordSeparator.ToString(), text, StringComparison.Ordinal);
+        return text.Split(RawHubClient.RecordSeparator, StringSplitOptions.RemoveEmptyEntries).SelectMany(SequencesIn).ToList();
     }
 
     private static IEnumerable<long> SequencesIn(string? record)
