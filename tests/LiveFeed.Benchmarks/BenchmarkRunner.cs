@@ -43,7 +43,7 @@ internal static class BenchmarkRunner
 
         foreach (var mode in options.Modes)
         {
-            await using var redis = mode == "memory" ? null : await StartRedisAsync(pinning.ServerCpus);
+            await using var redis = mode == "memory" ? null : await StartRedisAsync(pinning.SideCpus);
             var redisAddress = redis is null ? null : $"127.0.0.1:{redis.Address.Port}";
             foreach (var load in options.Loads)
             {
@@ -105,7 +105,7 @@ internal static class BenchmarkRunner
         var log = new DeliveryLog();
         try
         {
-            await using var deployment = await Deployment.StartAsync(server, mode, redis, pinning.ServerCpus, serverDll, ServerVariables(options, server));
+            await using var deployment = await Deployment.StartAsync(server, mode, redis, pinning.ServerCpus, pinning.SideCpus, serverDll, ServerVariables(options, server));
             await Task.Delay(TimeSpan.FromSeconds(1));
             var baseBytes = ProcessStats.ResidentBytes(deployment.Readers.Pid);
 
@@ -274,19 +274,25 @@ internal static class BenchmarkRunner
     {
         if (!options.Pin || Environment.ProcessorCount < 2 || !OperatingSystem.IsLinux() || !File.Exists("/usr/bin/taskset"))
         {
-            return new Pinning(null, Environment.ProcessorCount,
+            return new Pinning(null, null, Environment.ProcessorCount,
                 $"none (servers and generator share all {Environment.ProcessorCount} cores{(options.Pin ? "; pinning needs Linux, taskset and 2+ cores" : "; --no-pin")})");
         }
 
         Process.GetCurrentProcess().ProcessorAffinity = 1 << GeneratorCpu;
-        return new Pinning(ServerCpus, 1,
-            $"servers (LiveFeed, baselines, redis-server) on core {ServerCpus} with taskset -c {ServerCpus}; the load generator on core {GeneratorCpu} (its own ProcessorAffinity)");
+        // Core 0 runs only the server the readers are on, in every mode: what a publish costs elsewhere (Redis, and
+        // instance A in backplane mode) runs beside the generator, as it would on other machines in a deployment,
+        // so that the backplane hop is measured apart from A's CPU.
+        var side = GeneratorCpu.ToString(CultureInfo.InvariantCulture);
+        return new Pinning(ServerCpus, side, 1,
+            $"the server readers are on (LiveFeed, baselines; instance B in backplane mode) on core {ServerCpus} with taskset -c {ServerCpus}; " +
+            $"redis-server and backplane mode's instance A (posts) with taskset -c {side}; the load generator on core {GeneratorCpu} (its own ProcessorAffinity)");
     }
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    private sealed record Pinning(string? ServerCpus, int GeneratorCores, string Description);
+    /// <param name="SideCpus">Where Redis and the posting instance of a backplane deployment run.</param>
+    private sealed record Pinning(string? ServerCpus, string? SideCpus, int GeneratorCores, string Description);
 }
 
 internal static class ResultsJson

@@ -55,7 +55,9 @@ internal sealed class Deployment : IAsyncDisposable
 
     /// <summary>Starts <paramref name="kind"/> for <paramref name="mode"/>; <paramref name="redis"/> is set in the Redis modes.</summary>
     /// <paramref name="extraEnvironment"/> is set on its processes over the runtime's defaults.
-    public static async Task<Deployment> StartAsync(string kind, string mode, string? redis, string? cpus, string serverDll, IReadOnlyDictionary<string, string> extraEnvironment)
+    /// <paramref name="cpus"/> pins the server the readers are on; <paramref name="postingCpus"/> instance A in backplane mode.
+    public static async Task<Deployment> StartAsync(
+        string kind, string mode, string? redis, string? cpus, string? postingCpus, string serverDll, IReadOnlyDictionary<string, string> extraEnvironment)
     {
         // The bare WebSocket broadcaster has no backplane: it runs as one instance in every mode.
         var instances = mode == "backplane" && kind != ServerKinds.WebSocket ? 2 : 1;
@@ -64,7 +66,8 @@ internal sealed class Deployment : IAsyncDisposable
         {
             for (var instance = 0; instance < instances; instance++)
             {
-                servers.Add(await StartOneAsync(kind, kind == ServerKinds.WebSocket ? null : redis, cpus, serverDll, instance, extraEnvironment));
+                var posting = instances == 2 && instance == 0;
+                servers.Add(await StartOneAsync(kind, kind == ServerKinds.WebSocket ? null : redis, posting ? postingCpus : cpus, serverDll, instance, extraEnvironment));
             }
         }
         catch
