@@ -24,6 +24,7 @@ internal sealed record BenchmarkOptions
         --servers livefeed,signalr,websocket   what to measure, alternating within each round (default all three)
         --loads 1000x1,5000x10           readers x items per second (default 1000x1)
         --duration 10                    seconds of publishing per measurement (default 10)
+        --warmup 2                       seconds of publishing before it, not measured (default 2, at least 3 items)
         --rounds 2                       rounds of every load (medians are reported; default 2)
         --protocol json|messagepack      the readers' hub protocol (default json)
         --open-rate 1000                 readers opened per second (default 1000)
@@ -44,6 +45,8 @@ internal sealed record BenchmarkOptions
     public IReadOnlyList<Load> Loads { get; init; } = [new(1000, 1)];
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
 
     public int Rounds { get; init; } = 2;
 
@@ -81,6 +84,7 @@ internal sealed record BenchmarkOptions
                 "--servers" => options with { Servers = List(Value()).Select(Known(ServerKinds.All)).ToList() },
                 "--loads" => options with { Loads = List(Value()).Select(ParseLoad).ToList() },
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Number(Value())) },
+                "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Number(Value())) },
                 "--rounds" => options with { Rounds = (int)Number(Value()) },
                 "--protocol" => options with { Protocol = Value() == "messagepack" ? HubProtocolName.MessagePack : HubProtocolName.Json },
                 "--open-rate" => options with { OpenRate = Number(Value()) },

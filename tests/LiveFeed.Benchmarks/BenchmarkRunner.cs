@@ -140,8 +140,8 @@ internal static class BenchmarkRunner
             using var publisher = new Publisher(deployment.Publisher.Address, deployment.PublishKey);
 
             // Warm-up: JIT, buffers and pools on every path; not counted in latency or rate.
-            var warmupCount = (int)Math.Max(3, Math.Ceiling(load.Rate * 2));
-            var warmup = await publisher.PublishAsync(feed, warmupCount, load.Rate, TimeSpan.FromSeconds(60));
+            var warmupCount = (int)Math.Max(3, Math.Ceiling(load.Rate * options.Warmup.TotalSeconds));
+            var warmup = await publisher.PublishAsync(feed, warmupCount, load.Rate, options.Warmup + TimeSpan.FromSeconds(60));
             await WaitForDeliveriesAsync(log, (long)connected * warmup.Stored, TimeSpan.FromSeconds(30));
             log.StartMeasuring(warmup.Stored + 1);
 
