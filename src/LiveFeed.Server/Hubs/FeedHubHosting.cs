@@ -50,12 +50,11 @@ internal static class FeedHubHosting
         // MapHub, with each connection's transport behind a ReaderOutbox: sends never wait for a reader.
         var options = new HttpConnectionDispatcherOptions
         {
-            // The transport's own send timeout (WebSockets) is a backstop behind the outbox's: its clock starts
-            // when the socket stalls, before the outbox's pump blocks, so with the same value it would race the
-            // outbox, which owns the policy (it drops, counts and logs the stalled reader). It is still needed:
-            // a frozen reader whose hub connection has ended (client timeout) can leave up to the transport's
-            // 64 KiB buffer in SignalR's pipe, which the outbox never sees, with a send stuck on a socket that
-            // takes nothing; only this timeout ends that send (SlowReaderTests, frozen readers).
+            // The transport's own send timeout (WebSockets) is only a backstop: a WebSocket reader's outbox sends
+            // on the socket itself (ReaderSocket), with its own timeout, which owns the policy (it drops, counts
+            // and logs the stalled reader); what still goes through the transport's send loop is its close
+            // message. Twice the outbox's, so that it never races the outbox. (Before the outbox sent on the
+            // socket, it was what ended a frozen reader's send stuck behind SignalR's pipe: SlowReaderTests.)
             TransportSendTimeout = readers.SendTimeout * 2,
             // What a reader may send before the hub reads it: a few of its small messages.
             ApplicationMaxBufferSize = 16 * 1024,
