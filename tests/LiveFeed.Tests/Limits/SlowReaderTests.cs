@@ -212,9 +212,9 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
     public async Task FrozenReadersThatStopReadingAndPingingHaveTheirConnectionsEndedAfterTheHubLetsThemGo()
     {
         // Readers whose machine froze: they read nothing and send nothing, their kernel still acknowledges.
-        // The hub's client timeout ends their hub connections; what SignalR had already passed to the WebSocket
-        // transport (less than its 64 KiB buffer, so the outbox never queued) sits behind a send stuck on a
-        // socket that takes nothing. The transport's own send timeout must end those connections.
+        // The hub's client timeout ends their hub connections, with some of what was sent to them (different
+        // amounts, some too little for the outbox ever to queue) stuck in buffers in front of a socket that
+        // takes nothing. Their WebSocket connections must end too, not linger holding those buffers.
         using var server = new LiveFeedServer(
             new Dictionary<string, string?> { ["Limits:Readers:SendTimeout"] = "00:00:05" },
             services: services =>
