@@ -58,6 +58,9 @@ internal static class FeedHubHosting
             TransportSendTimeout = readers.SendTimeout * 2,
             // What a reader may send before the hub reads it: a few of its small messages.
             ApplicationMaxBufferSize = 16 * 1024,
+            // Must stay off: a stateful reconnect gives the connection a new transport pipe and socket behind the
+            // ReaderOutbox's back (it holds the first socket), and readers resume from their position anyway.
+            AllowStatefulReconnects = false,
         };
         app.MapConnections(FeedHubProtocol.Path, options, connection => connection
                 .Use(next => ReaderOutbox.Around(next, app.Services))

@@ -130,10 +130,16 @@ internal sealed class ReaderOutbox : IDuplexPipe
             finally
             {
                 // Let a running pump send what is left (SignalR's close message), within the send timeout, then
-                // give the transport back: the connection's own shutdown completes it.
-                await outbox._writer.CompleteAsync();
-                await outbox._pump;
-                connection.Transport = outbox._transport;
+                // give the transport back whatever the pump ended with: the connection's own shutdown completes it.
+                try
+                {
+                    await outbox._writer.CompleteAsync();
+                    await outbox._pump;
+                }
+                finally
+                {
+                    connection.Transport = outbox._transport;
+                }
             }
         };
     }
@@ -215,7 +221,9 @@ internal sealed class ReaderOutbox : IDuplexPipe
     {
         lock (_gate)
         {
-            _queue ??= new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
+            // 16 KiB segments: the pump sends a segment as one WebSocket frame.
+            _queue ??= new Pipe(new PipeOptions(
+                pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: 16 * 1024, useSynchronizationContext: false));
             _queuedMessages ??= new Queue<int>();
             _pumping = true;
         }
@@ -499,6 +507,14 @@ internal sealed class ReaderOutbox : IDuplexPipe
             Way.Discard => Discard(sizeHint).Span,
             _ => _pipe!.GetSpan(sizeHint),
         };
+
+        /// <summary>SignalR writes a serialised message in one call: room for all of it at once, one copy.</summary>
+        public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+        {
+            source.Span.CopyTo(GetSpan(source.Length));
+            Advance(source.Length);
+            return FlushAsync(cancellationToken);
+        }
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
         {

@@ -1,3 +1,5 @@
+using System.Net.WebSockets;
+using System.Text;
 using LiveFeed.Contracts;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Tests.Infrastructure;
@@ -47,6 +49,25 @@ public sealed class ReaderSocketTests(SharedServer fixture) : IClassFixture<Shar
 
         await PublishesArriveWholeAndInOrderAsync(reader);
         Assert.Equal(before, outboxes.SocketReaders);
+    }
+
+    [Theory]
+    [InlineData("json", WebSocketMessageType.Text)]
+    [InlineData("messagepack", WebSocketMessageType.Binary)]
+    public async Task TheHandshakeAnswerIsAWebSocketMessageOfTheProtocolsType(string protocol, WebSocketMessageType expected)
+    {
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new UriBuilder(new Uri(_server.BaseAddress, FeedHubProtocol.Path)) { Scheme = "ws" }.Uri, CancellationToken.None);
+        var handshake = Encoding.UTF8.GetBytes($$"""{"protocol":"{{protocol}}","version":1}""" + RawHubClient.RecordSeparator);
+        await socket.SendAsync(handshake, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+        var buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(TestReader.Timeout);
+        var answer = await socket.ReceiveAsync(buffer, timeout.Token);
+
+        Assert.Equal(expected, answer.MessageType);
+        Assert.True(answer.EndOfMessage);
+        Assert.Equal("{}" + RawHubClient.RecordSeparator, Encoding.UTF8.GetString(buffer, 0, answer.Count));
     }
 
     private async Task PublishesArriveWholeAndInOrderAsync(TestReader reader)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -8,10 +7,10 @@ using System.Text.Json;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Limits;
 using LiveFeed.Tests.Infrastructure;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using static LiveFeed.Tests.Limits.SlowReaderSupport;
 
 namespace LiveFeed.Tests.Limits;
 
@@ -266,56 +265,6 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The value the server's own observable instrument <paramref name="name"/> reports now.</summary>
-    private static long ObserveThisServers(LiveFeedServer server, string name)
-    {
-        long? observed = null;
-        using var listener = ListenToThisServers(server, name, value => observed = value);
-        listener.RecordObservableInstruments();
-        return observed ?? throw new InvalidOperationException($"{name} is not an instrument of this server.");
-    }
-
-    /// <summary>
-    /// Listens to the server's own instrument <paramref name="name"/>: the tests' servers share a process, where
-    /// a Prometheus scrape, or a listener by name alone, may meet another server's instruments.
-    /// </summary>
-    private static MeterListener ListenToThisServers(LiveFeedServer server, string name, Action<long> measured)
-    {
-        var meters = server.Services.GetRequiredService<IMeterFactory>();
-        var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listening) =>
-            {
-                if (instrument.Meter.Scope == meters && instrument.Name == name)
-                {
-                    listening.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => measured(value));
-        listener.Start();
-        return listener;
-    }
-
-    /// <summary>The sequences in one WebSocket message, which must hold whole records only.</summary>
-    private static List<long> SequencesInMessage(byte[]? message)
-    {
-        Assert.NotNull(message);
-        var text = Encoding.UTF8.GetString(message);
-        Assert.EndsWith(RawHubClient.RecordSeparator.ToString(), text, StringComparison.Ordinal);
-        return text.Split(RawHubClient.RecordSeparator, StringSplitOptions.RemoveEmptyEntries).SelectMany(SequencesIn).ToList();
-    }
-
-    private static IEnumerable<long> SequencesIn(string? record)
-    {
-        Assert.NotNull(record);
-        using var message = JsonDocument.Parse(record);
-        if (message.RootElement.GetProperty("type").GetInt32() == 1)
-        {
-            yield return message.RootElement.GetProperty("arguments")[0].GetProperty("sequence").GetInt64();
-        }
-    }
-
     /// <summary>Publishes <see cref="EventsPerRun"/> events at a steady pace and answers every reader's delivery latency in ms.</summary>
     private static async Task<List<double>> RunAsync(HttpClient newsroom, string feed, List<LeanReader> readers)
     {
@@ -348,16 +297,6 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
         var sorted = values.Order().ToList();
         return sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(percentile * sorted.Count))];
     }
-
-    // Accepted sockets inherit the listener's send buffer on Linux. A small one stands for a slow network:
-    // a reader that stops reading is then felt after tens of kilobytes instead of megabytes of loopback buffers.
-    private static void SmallSocketSendBuffers(IServiceCollection services) =>
-        services.Configure<SocketTransportOptions>(options => options.CreateBoundListenSocket = endpoint =>
-        {
-            var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
-            socket.SendBufferSize = 32 * 1024;
-            return socket;
-        });
 
     /// <summary>A reader on a bare WebSocket that notes when each event of its feeds arrives.</summary>
     private sealed class LeanReader : IAsyncDisposable
