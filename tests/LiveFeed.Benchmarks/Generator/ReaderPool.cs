@@ -79,11 +79,15 @@ internal sealed class ReaderPool : IDisposable
         }
     }
 
-    /// <summary>Pings every reader once (hub pings keep idle SignalR connections from timing out).</summary>
-    public async Task PingAllAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Pings one slice of the readers, every <paramref name="slices"/>-th from <paramref name="slice"/> (hub pings keep idle
+    /// SignalR connections from timing out).
+    /// </summary>
+    public async Task PingSliceAsync(int slice, int slices, CancellationToken cancellationToken)
     {
-        foreach (var reader in _readers)
+        for (var index = slice; index < _readers.Count; index += slices)
         {
+            var reader = _readers[index];
             try
             {
                 await reader.PingAsync(cancellationToken);
