@@ -194,6 +194,9 @@ public sealed class RawHubClient : IAsyncDisposable
     public Task SendSubscribeAsync(string feed, string invocationId, string? epoch = null, long? sequence = null) =>
         SendTextAsync($$"""{"type":1,"invocationId":"{{invocationId}}","target":"Subscribe","arguments":["{{feed}}",{{(epoch is null ? "null" : $"\"{epoch}\"")}},{{(sequence?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null")}}]}""" + RecordSeparator);
 
+    /// <summary>Drops the connection without a close frame, as a client that goes away does.</summary>
+    public void Abort() => _socket.Abort();
+
     /// <summary>Sends a close frame, as a client leaving politely does, without reading anything more.</summary>
     public Task CloseOutputAsync() => _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "leaving", CancellationToken.None);
 

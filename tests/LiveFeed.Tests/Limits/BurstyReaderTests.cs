@@ -14,7 +14,6 @@ namespace LiveFeed.Tests.Limits;
 /// </summary>
 public sealed class BurstyReaderTests
 {
-    private static readonly string Body = string.Concat(Enumerable.Repeat("Live coverage continues. ", 140));
 
     [Theory]
     [InlineData(1, 250)]

@@ -10,6 +10,9 @@ namespace LiveFeed.Tests.Limits;
 /// <summary>What the tests of readers that stop reading share.</summary>
 internal static class SlowReaderSupport
 {
+    /// <summary>About 3.7 KB of JSON per event, so that a stalled reader's buffers fill after a few dozen.</summary>
+    public static readonly string Body = string.Concat(Enumerable.Repeat("Live coverage continues. ", 140));
+
     // Accepted sockets inherit the listener's send buffer on Linux. A small one stands for a slow network:
     // a reader that stops reading is then felt after tens of kilobytes instead of megabytes of loopback buffers.
     public static void SmallSocketSendBuffers(IServiceCollection services) =>

@@ -28,8 +28,6 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
     // One event as the hub sends it is about 3.7 KB; a message never comes near this.
     private const int MessageSlack = 16 * 1024;
 
-    // About 3.7 KB of JSON per event, so that a stalled reader's buffers fill after a few dozen.
-    private static readonly string Body = string.Concat(Enumerable.Repeat("Live coverage continues. ", 140));
 
     [Fact]
     public async Task AStalledReaderAmong500NeitherSlowsTheOthersNorHoldsUnboundedMemoryAndIsDroppedThenResumesWithNothingMissed()
