@@ -14,6 +14,7 @@ public static partial class FeedName
     /// <summary>True when <paramref name="name"/> is a valid feed name.</summary>
     public static bool IsValid(string? name) => name is not null && Pattern().IsMatch(name);
 
-    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    // \z, not the contract's $: in .NET, $ also matches before a final "\n", which would let "main\n" through.
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -27,6 +27,7 @@ internal sealed partial class NewsroomOptionsValidator : IValidateOptions<Newsro
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    [GeneratedRegex("^[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
+    // \z, not $: $ also matches before a final "\n", and a hash pasted with its newline would never match a key.
+    [GeneratedRegex("^[0-9a-f]{64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Sha256Hex();
 }

@@ -184,14 +184,16 @@ public sealed class PublishValidationTests(ApiServerFixture fixture) : IClassFix
     public async Task APublishWhoseJsonIsNotAnObjectIsRefusedNamingTheBody(string raw) =>
         await AssertRefusedAsync(raw, "$");
 
-    [Fact]
-    public async Task ABadFeedNameInAPublishIsRefusedNamingTheFeed()
+    [Theory]
+    [InlineData("Bad_Name", "Bad_Name")]
+    [InlineData("main%0A", "main\n")]
+    public async Task ABadFeedNameInAPublishIsRefusedNamingTheFeedAndNothingIsStored(string inUrl, string name)
     {
-        using var response = await _newsroom.PostRawAsync("Bad_Name", """{"headline":"Wrong feed"}""");
+        using var response = await _newsroom.PostRawAsync(inUrl, """{"headline":"Wrong feed"}""");
 
         await Api.AssertInvalidAsync(response, "feed");
         var feeds = await fixture.Anonymous.GetJsonAsync<LiveFeed.Contracts.FeedSummary[]>("/api/feeds");
-        Assert.DoesNotContain(feeds, f => string.Equals(f.Feed, "Bad_Name", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(feeds, f => string.Equals(f.Feed, name, StringComparison.OrdinalIgnoreCase));
     }
 
     private static string Body(object value) => JsonSerializer.Serialize(value, JsonSerializerOptions.Web);

@@ -173,6 +173,7 @@ public sealed class ReadApiTests(ApiServerFixture fixture) : IClassFixture<ApiSe
     [InlineData("-x")]
     [InlineData("x-")]
     [InlineData("a.b")]
+    [InlineData("main%0A")]
     [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public async Task ABadFeedNameIsRefusedNamingTheFeed(string feed)
     {

@@ -19,7 +19,7 @@ public sealed class SubscriptionRuleTests(SharedServer fixture) : IClassFixture<
         var data = new TheoryData<string?, HubProtocolKind>();
         foreach (var protocol in new[] { HubProtocolKind.Json, HubProtocolKind.MessagePack })
         {
-            foreach (var name in new[] { "Bad Name", "", "-x", "x-", "main_2", new string('a', 65), null })
+            foreach (var name in new[] { "Bad Name", "", "-x", "x-", "main_2", new string('a', 65), "main\n", null })
             {
                 data.Add(name, protocol);
             }
