@@ -225,7 +225,7 @@ internal static class ItemRequestReader
             return null;
         }
 
-        if (text.Length > ItemLimits.LinkMaxLength)
+        if (CharacterCount(text) > ItemLimits.LinkMaxLength)
         {
             errors.Add("link", $"The link is longer than {ItemLimits.LinkMaxLength} characters.");
         }

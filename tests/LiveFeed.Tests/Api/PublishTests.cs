@@ -139,6 +139,18 @@ public sealed class PublishTests(ApiServerFixture fixture) : IClassFixture<ApiSe
     }
 
     [Fact]
+    public async Task AnEmojiCountsAsOneCharacterOfALink()
+    {
+        // 2,048 characters, 1,000 of them emoji (two UTF-16 code units each): 3,048 code units.
+        var prefix = "https://example.com/";
+        var link = prefix + string.Concat(Enumerable.Repeat("\U0001F680", 1000)) + new string('p', 2048 - prefix.Length - 1000);
+
+        var item = await _newsroom.PublishAsync(NewsroomRequests.UniqueFeed(), new { headline = "Linked", link });
+
+        Assert.Equal(link, item.Link);
+    }
+
+    [Fact]
     public async Task TenTagsOf32CharactersAndALinkOf2048CharactersAreAccepted()
     {
         var tags = Enumerable.Range(0, 10).Select(i => $"{i}".PadRight(32, 't')).ToArray();
