@@ -22,6 +22,14 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
     /// </summary>
     public static readonly TimeSpan EmptyFeedEpochLifetime = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long a write that Redis did not answer in time (or whose connection was lost after it was sent) waits
+    /// for Redis to say whether it happened, before it is answered as "may have been stored".
+    /// </summary>
+    public static readonly TimeSpan WriteOutcomeWait = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan OutcomeRetryDelay = TimeSpan.FromMilliseconds(250);
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly FeedOptions _options = options.Value;
@@ -35,19 +43,21 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
         var itemJson = JsonSerializer.Serialize(item, Json);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
 
-        var result = await Call(async database =>
-        {
-            // Sent before the script on the same connection, so a feed with an event is always listed.
-            var register = database.SetAddAsync(keys.Feeds, feed);
-            var published = await database.ScriptEvaluateAsync(
-                RedisScripts.Publish,
-                [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.ItemOrder(feed), keys.LiveItems(feed),
-                    keys.Idempotency(feed, idempotencyKey ?? string.Empty)],
-                [item.Id, itemJson, _options.EventRetention, _options.ItemRetention, NewEpoch(), now,
-                    (long)Idempotency.Window.TotalMilliseconds, idempotencyKey is null ? "0" : "1"]);
-            await register;
-            return (RedisResult[])published!;
-        });
+        var result = await Write(
+            async database =>
+            {
+                // Sent before the script on the same connection, so a feed with an event is always listed.
+                var register = database.SetAddAsync(keys.Feeds, feed);
+                var published = await database.ScriptEvaluateAsync(
+                    RedisScripts.Publish,
+                    [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.ItemOrder(feed), keys.LiveItems(feed),
+                        keys.Idempotency(feed, idempotencyKey ?? string.Empty)],
+                    [item.Id, itemJson, _options.EventRetention, _options.ItemRetention, NewEpoch(), now,
+                        (long)Idempotency.Window.TotalMilliseconds, idempotencyKey is null ? "0" : "1"]);
+                await register;
+                return (RedisResult[])published!;
+            },
+            feed, item.Id, FeedEventKind.Published, itemJson);
 
         if ((string?)result[0] == "replay")
         {
@@ -90,11 +100,14 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
             }
 
             var changed = change(current);
-            var result = await Call(async database => (RedisResult[])(await database.ScriptEvaluateAsync(
-                RedisScripts.Change,
-                [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.LiveItems(feed)],
-                [itemId, currentJson, JsonSerializer.Serialize(changed, Json), KindName(kind), _options.EventRetention,
-                    kind == FeedEventKind.Retracted ? "1" : "0"]))!);
+            var changedJson = JsonSerializer.Serialize(changed, Json);
+            var result = await Write(
+                async database => (RedisResult[])(await database.ScriptEvaluateAsync(
+                    RedisScripts.Change,
+                    [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.LiveItems(feed)],
+                    [itemId, currentJson, changedJson, KindName(kind), _options.EventRetention,
+                        kind == FeedEventKind.Retracted ? "1" : "0"]))!,
+                feed, itemId, kind, changedJson);
 
             switch ((string?)result[0])
             {
@@ -102,6 +115,9 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
                     return ChangeResult.NotFound;
                 case "changed":
                     continue;
+                case "kept":
+                    // It happened, but its event is no longer kept: nothing for readers to receive live.
+                    return new ChangeResult(ChangeStatus.Changed, changed, null);
                 default:
                     var appended = new FeedEvent { Feed = feed, Epoch = (string)result[1]!, Sequence = (long)result[2], Kind = kind, Item = changed };
                     return new ChangeResult(ChangeStatus.Changed, changed, appended);
@@ -194,9 +210,65 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
         }
         catch (Exception exception) when (IsUnreachable(exception))
         {
-            throw new FeedStoreUnavailableException($"Redis cannot be reached: {exception.Message}", exception);
+            throw Unavailable(exception);
         }
     }
+
+    /// <summary>
+    /// Runs one write script. When Redis did not answer it in time, or the connection was lost after it was sent,
+    /// the write may have happened: it is still queued in Redis, or ran before the connection went. Then the answer
+    /// comes from <see cref="RedisScripts.Outcome"/>, which runs after it on the same connection (Redis runs one
+    /// connection's commands in order), asked again until Redis answers or <see cref="WriteOutcomeWait"/> ends.
+    /// Its answer has the write script's shape: {'ok', epoch, sequence}, or {'kept', epoch}.
+    /// </summary>
+    private async Task<RedisResult[]> Write(Func<IDatabase, Task<RedisResult[]>> write, string feed, string itemId, FeedEventKind kind, string itemJson)
+    {
+        try
+        {
+            return await write(redis.GetDatabase());
+        }
+        catch (Exception exception) when (IsUnreachable(exception))
+        {
+            if (!MayHaveBeenSent(exception))
+            {
+                throw Unavailable(exception);
+            }
+
+            var deadline = time.GetUtcNow() + WriteOutcomeWait;
+            while (true)
+            {
+                try
+                {
+                    var outcome = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
+                        RedisScripts.Outcome,
+                        [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.ItemOrder(feed)],
+                        [itemId, KindName(kind), itemJson]))!;
+                    return (string?)outcome[0] == "none" ? throw Unavailable(exception) : outcome;
+                }
+                catch (Exception again) when (IsUnreachable(again) && time.GetUtcNow() < deadline)
+                {
+                    await Task.Delay(OutcomeRetryDelay, time);
+                }
+                catch (Exception again) when (IsUnreachable(again))
+                {
+                    throw new FeedStoreUnavailableException(
+                        $"Redis did not answer a write, nor for {WriteOutcomeWait.TotalSeconds:0} s whether it happened: {exception.Message}",
+                        exception, mayHaveStored: true);
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether a failed call may have reached Redis: anything but a call that was still waiting to be sent.</summary>
+    private static bool MayHaveBeenSent(Exception exception) => exception switch
+    {
+        RedisTimeoutException timeout => timeout.Commandstatus is not (CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog),
+        RedisConnectionException connection => connection.CommandStatus is not (CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog),
+        _ => false,
+    };
+
+    private static FeedStoreUnavailableException Unavailable(Exception exception) =>
+        new($"Redis cannot be reached: {exception.Message}", exception);
 
     private static bool IsUnreachable(Exception exception) => exception switch
     {

@@ -11,6 +11,9 @@ internal static class RedisScripts
     /// <summary>A correction or a retraction, compare-and-set on the item.</summary>
     public static readonly string Change = Load("change");
 
+    /// <summary>Whether a write whose answer never came happened, and its event.</summary>
+    public static readonly string Outcome = Load("outcome");
+
     /// <summary>The events after a position, or a reset page.</summary>
     public static readonly string Read = Load("read-epoch") + Load("read");
 

@@ -13,7 +13,9 @@ namespace LiveFeed.Feeds;
 /// <item>The last <see cref="FeedOptions.EventRetention"/> events and <see cref="FeedOptions.ItemRetention"/>
 /// items of each feed are kept; older ones are dropped in the same atomic step that appends.</item>
 /// <item>A method that returns has stored what it reports; when the store cannot be reached it throws
-/// <see cref="FeedStoreUnavailableException"/> and has stored nothing.</item>
+/// <see cref="FeedStoreUnavailableException"/> and has stored nothing. A write the store did not answer in
+/// time is settled by asking the store whether it happened; only when that cannot be learned either does the
+/// exception say it may have stored (<see cref="FeedStoreUnavailableException.MayHaveStored"/>).</item>
 /// </list>
 /// Feed names and item content are validated by the caller.
 /// </summary>

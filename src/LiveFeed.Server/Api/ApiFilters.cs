@@ -23,7 +23,10 @@ internal static class ApiFilters
         return await next(context);
     }
 
-    /// <summary>503 with Retry-After when the store cannot be reached; the store has then stored nothing.</summary>
+    /// <summary>
+    /// 503 with Retry-After when the store cannot be reached; the store has then stored nothing, except in the rare case
+    /// it cannot tell (<see cref="FeedStoreUnavailableException.MayHaveStored"/>), which the answer says.
+    /// </summary>
     public static async ValueTask<object?> AnswerStoreUnavailable(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try
@@ -36,7 +39,7 @@ internal static class ApiFilters
             context.HttpContext.RequestServices.GetRequiredService<LiveFeedMetrics>().StoreError("api");
             LiveFeedLog.StoreUnavailable(logger, $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path}", exception);
             context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return ApiProblems.StoreUnavailable();
+            return ApiProblems.StoreUnavailable(exception.MayHaveStored);
         }
     }
 }

@@ -46,9 +46,12 @@ internal static class ApiProblems
         }).AsTask();
     }
 
-    public static ProblemHttpResult StoreUnavailable() =>
+    public static ProblemHttpResult StoreUnavailable(bool mayHaveStored) =>
         TypedResults.Problem(
             statusCode: StatusCodes.Status503ServiceUnavailable,
             title: "The feed store cannot be reached",
-            detail: "Nothing was stored. Retry after the number of seconds in Retry-After.");
+            detail: mayHaveStored
+                ? "The store stopped answering after this write was sent, and whether it was stored is not known. Read the feed "
+                    + "after the number of seconds in Retry-After, or send the request again with the same Idempotency-Key."
+                : "Nothing was stored. Retry after the number of seconds in Retry-After.");
 }

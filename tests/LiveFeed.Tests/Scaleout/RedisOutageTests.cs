@@ -35,6 +35,29 @@ public sealed class RedisOutageTests
         Assert.Equal(["After the outage", "Before the outage"], (await newsroom.GetFromJsonAsync<ItemsPage>($"/api/feeds/{feed}/items"))!.Items.Select(i => i.Headline));
     }
 
+    [Fact]
+    public async Task AWriteRedisAnswersTooLateIsAnsweredByWhatHappenedAndReachesReadersOnce()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        using var server = new LiveFeedServer(RedisSettings.For(redis));
+        using var newsroom = server.CreateNewsroomClient();
+        var feed = NewsroomRequests.UniqueFeed("late");
+        var before = await newsroom.PublishAsync(feed, "Before the pause");
+        await using var reader = await server.ConnectReaderAsync();
+        var page = await reader.SubscribeAsync(feed, (await newsroom.GetFromJsonAsync<FeedPage>($"/api/feeds/{feed}/events"))!.Epoch, 1);
+
+        // Redis holds every command for longer than the client's 5 s timeout, then runs them: the write happens late.
+        Assert.StartsWith("+OK", await redis.SendAsync("CLIENT PAUSE 7000 ALL\r\n"), StringComparison.Ordinal);
+        using var late = await newsroom.PostAsJsonAsync($"/api/feeds/{feed}/items", new { headline = "During the pause" });
+
+        Assert.Equal(HttpStatusCode.Created, late.StatusCode);
+        var item = (await late.Content.ReadFromJsonAsync<FeedItem>())!;
+        var live = await reader.NextEventAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal((page.Sequence + 1, item.Id), (live.Sequence, live.Item.Id));
+        var items = (await newsroom.GetFromJsonAsync<ItemsPage>($"/api/feeds/{feed}/items"))!.Items;
+        Assert.Equal([item.Id, before.Id], items.Select(i => i.Id));
+    }
+
     private static async Task<string> EpochAsync(HttpClient client, string feed) =>
         (await client.GetFromJsonAsync<FeedPage>($"/api/feeds/{feed}/events"))!.Epoch;
 }

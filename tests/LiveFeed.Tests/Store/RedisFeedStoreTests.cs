@@ -45,6 +45,29 @@ public sealed class RedisFeedStoreTests(RedisStoreFixture redis) : FeedStoreCont
     };
 
     [Fact]
+    public async Task ACorrectionAndARetractionRedisRunsAfterTheClientTimedOutAreReportedWithTheirEvents()
+    {
+        var store = Store();
+        var feed = NewsroomRequests.UniqueFeed("late-change");
+        var corrected = (await store.PublishAsync(NewItem(feed), null, default)).Item;
+        var retracted = (await store.PublishAsync(NewItem(feed), null, default)).Item;
+
+        // Redis holds every write (the change scripts, not the reads before them) for longer than the client's 5 s
+        // timeout, then runs them.
+        Assert.StartsWith("+OK", await redis.Server.SendAsync("CLIENT PAUSE 7000 WRITE\r\n"), StringComparison.Ordinal);
+        var correction = store.CorrectAsync(feed, corrected.Id, new ItemContent("Corrected late", null, ItemPriority.Normal, [], null), DateTime.UnixEpoch.AddDays(1), default);
+        var retraction = store.RetractAsync(feed, retracted.Id, DateTime.UnixEpoch.AddDays(1), default);
+        var results = await Task.WhenAll(correction, retraction);
+
+        Assert.All(results, result => Assert.Equal(ChangeStatus.Changed, result.Status));
+        var page = await store.ReadAsync(feed, new FeedPosition(results[0].Event!.Epoch, 2), 10, default);
+        Assert.Equal(
+            [(FeedEventKind.Corrected, corrected.Id, "Corrected late"), (FeedEventKind.Retracted, retracted.Id, "Headline")],
+            page.Events.OrderBy(e => e.Kind).Select(e => (e.Kind, e.Item.Id, e.Item.Headline)));
+        Assert.Equal(page.Events.Select(e => e.Sequence).Order(), results.Select(r => r.Event!.Sequence).Order());
+    }
+
+    [Fact]
     public async Task TwoStoresOnOneRedisShareEachFeedsSequenceAndEpoch()
     {
         var first = Store();
