@@ -34,7 +34,17 @@ internal sealed class FeedHub(IFeedStore store, ReaderSubscriptions readers, Liv
         // Join the group before reading the store: an event appended after the read is then sure to
         // be broadcast to this connection, and one appended before is in the page (or both: the
         // contract tells clients to drop what they have already applied).
-        await Groups.AddToGroupAsync(Context.ConnectionId, FeedGroups.For(feed), Context.ConnectionAborted);
+        try
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, FeedGroups.For(feed), Context.ConnectionAborted);
+        }
+        catch (StackExchange.Redis.RedisException)
+        {
+            // The backplane's Redis is away: joining means subscribing to the group's channel there.
+            metrics.StoreError("hub");
+            throw StoreUnreachable();
+        }
+
         var added = subscriptions.Add(feed);
 
         FeedPosition? position = epoch is not null && sequence is not null ? new FeedPosition(epoch, sequence.Value) : null;
@@ -53,7 +63,7 @@ internal sealed class FeedHub(IFeedStore store, ReaderSubscriptions readers, Liv
             }
 
             metrics.StoreError("hub");
-            throw new HubException("The feed store cannot be reached right now: subscribe again in a few seconds.");
+            throw StoreUnreachable();
         }
 
         metrics.Subscribed(page, hadPosition: position is not null, added);
@@ -99,6 +109,9 @@ internal sealed class FeedHub(IFeedStore store, ReaderSubscriptions readers, Liv
     private FeedSubscriptions Subscriptions() => readers.Of(Context.ConnectionId);
 
     private string Transport() => Context.Features.Get<IHttpTransportFeature>()?.TransportType.ToString() ?? "unknown";
+
+    private static HubException StoreUnreachable() =>
+        new("The feed store cannot be reached right now: subscribe again in a few seconds.");
 
     private static string Shorten(string? text) =>
         text is null ? "null" : text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 80), "…");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using LiveFeed.Contracts;
 using LiveFeed.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
 
 namespace LiveFeed.Tests.Scaleout;
 
@@ -56,6 +57,27 @@ public sealed class RedisOutageTests
         Assert.Equal((page.Sequence + 1, item.Id), (live.Sequence, live.Item.Id));
         var items = (await newsroom.GetFromJsonAsync<ItemsPage>($"/api/feeds/{feed}/items"))!.Items;
         Assert.Equal([item.Id, before.Id], items.Select(i => i.Id));
+    }
+
+    [Fact]
+    public async Task ASubscribeWhileRedisIsDownIsRefusedSayingSoAndWorksOnceRedisIsBack()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        using var server = new LiveFeedServer(RedisSettings.For(redis));
+        await using var reader = await server.ConnectReaderAsync();
+        var feed = NewsroomRequests.UniqueFeed("away");
+
+        await redis.StopAsync();
+        var refused = await Assert.ThrowsAsync<HubException>(() => reader.SubscribeAsync(feed));
+
+        Assert.Contains("cannot be reached right now", refused.Message, StringComparison.Ordinal);
+        await redis.StartAsync();
+        await Eventually.ReadyAnswersAsync(server.BaseAddress, HttpStatusCode.OK);
+        using var newsroom = server.CreateNewsroomClient();
+        var page = await reader.SubscribeAsync(feed);
+        var item = await newsroom.PublishAsync(feed, "Back");
+        Assert.Equal(item.Id, (await reader.NextEventAsync()).Item.Id);
+        Assert.Equal(0, page.Sequence);
     }
 
     private static async Task<string> EpochAsync(HttpClient client, string feed) =>
