@@ -106,12 +106,21 @@ internal static class CorsHosting
 /// <summary>Reads and the hub get the readers' list; writes (and their preflights) the writers' list.</summary>
 internal sealed class LiveFeedCorsPolicyProvider(IOptions<CorsOptions> options) : ICorsPolicyProvider
 {
-    private readonly CorsPolicy _readers = new CorsPolicyBuilder()
+    private readonly CorsPolicy _hub = new CorsPolicyBuilder()
         .SetIsOriginAllowed(options.Value.AllowsRead)
         .WithMethods(HttpMethods.Get, HttpMethods.Head, HttpMethods.Post)
         .AllowAnyHeader()
         // The SignalR JavaScript client negotiates with credentials: the hub is anonymous, no cookie means anything.
         .AllowCredentials()
+        .WithExposedHeaders(HeaderNames.RetryAfter)
+        .SetPreflightMaxAge(TimeSpan.FromHours(1))
+        .Build();
+
+    // The public reads need no credentials, and get none (docs/contract.md, "Limits and origins").
+    private readonly CorsPolicy _reads = new CorsPolicyBuilder()
+        .SetIsOriginAllowed(options.Value.AllowsRead)
+        .WithMethods(HttpMethods.Get, HttpMethods.Head)
+        .AllowAnyHeader()
         .WithExposedHeaders(HeaderNames.RetryAfter)
         .SetPreflightMaxAge(TimeSpan.FromHours(1))
         .Build();
@@ -129,7 +138,7 @@ internal sealed class LiveFeedCorsPolicyProvider(IOptions<CorsOptions> options) 
         var request = context.Request;
         if (CorsHosting.IsHub(request))
         {
-            return Task.FromResult<CorsPolicy?>(_readers);
+            return Task.FromResult<CorsPolicy?>(_hub);
         }
 
         if (!CorsHosting.IsApi(request))
@@ -141,6 +150,6 @@ internal sealed class LiveFeedCorsPolicyProvider(IOptions<CorsOptions> options) 
         var method = HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey(HeaderNames.AccessControlRequestMethod)
             ? request.Headers.AccessControlRequestMethod.ToString()
             : request.Method;
-        return Task.FromResult<CorsPolicy?>(CorsHosting.IsWriteMethod(method) ? _writers : _readers);
+        return Task.FromResult<CorsPolicy?>(CorsHosting.IsWriteMethod(method) ? _writers : _reads);
     }
 }

@@ -60,15 +60,19 @@ public sealed class CorsTests(CorsServer fixture) : IClassFixture<CorsServer>
     }
 
     [Fact]
-    public async Task AListedSiteMayReadTheApi()
+    public async Task AListedSiteMayReadTheApiWithoutCredentials()
     {
         using var client = _server.CreateAnonymousClient();
         using var read = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/feeds/main/events", UriKind.Relative));
         read.Headers.Add("Origin", CorsServer.NewsSite);
         using var answered = await client.SendAsync(read);
+        using var preflight = await client.SendAsync(Preflight("/api/feeds/main/items", CorsServer.NewsSite, "GET", "accept"));
 
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
         Assert.Equal(CorsServer.NewsSite, Header(answered, "Access-Control-Allow-Origin"));
+        Assert.False(answered.Headers.Contains("Access-Control-Allow-Credentials"));
+        Assert.Equal(CorsServer.NewsSite, Header(preflight, "Access-Control-Allow-Origin"));
+        Assert.False(preflight.Headers.Contains("Access-Control-Allow-Credentials"));
     }
 
     [Fact]
