@@ -10,14 +10,23 @@ internal sealed class LimitsOptions
 {
     public const string Section = "Limits";
 
-    /// <summary><c>Limits:Writes</c>: writes per newsroom key (per client address without a valid key). 10 a second, bursts of 20.</summary>
-    public TokenBucketLimit Writes { get; set; } = new() { TokenLimit = 20, TokensPerPeriod = 10, ReplenishmentPeriod = TimeSpan.FromSeconds(1) };
+    /// <summary>
+    /// <c>Limits:Writes</c>: writes per newsroom key (per client address without a valid key). 100 a second, bursts of
+    /// 200: far above a newsroom's pace and a bulk import's, far below what would hurt the store or the readers.
+    /// </summary>
+    public TokenBucketLimit Writes { get; set; } = new() { TokenLimit = 200, TokensPerPeriod = 100, ReplenishmentPeriod = TimeSpan.FromSeconds(1) };
 
-    /// <summary><c>Limits:HubInvocations</c>: hub calls per connection. Readers subscribe to at most 20 feeds, then rarely call again.</summary>
-    public TokenBucketLimit HubInvocations { get; set; } = new() { TokenLimit = 30, TokensPerPeriod = 1, ReplenishmentPeriod = TimeSpan.FromSeconds(1) };
+    /// <summary>
+    /// <c>Limits:HubInvocations</c>: hub calls per connection. Readers subscribe to at most 20 feeds, then rarely call
+    /// again; 10 a second, bursts of 100, leaves room to change every feed a few times over.
+    /// </summary>
+    public TokenBucketLimit HubInvocations { get; set; } = new() { TokenLimit = 100, TokensPerPeriod = 10, ReplenishmentPeriod = TimeSpan.FromSeconds(1) };
 
-    /// <summary><c>Limits:NewConnections</c>: new hub connections per client address (an IPv6 client's /64).</summary>
-    public TokenBucketLimit NewConnections { get; set; } = new() { TokenLimit = 60, TokensPerPeriod = 10, ReplenishmentPeriod = TimeSpan.FromSeconds(1) };
+    /// <summary>
+    /// <c>Limits:NewConnections</c>: new hub connections per client address (an IPv6 client's /64). 100 a second, bursts
+    /// of 500: many readers share one address behind a carrier's or a company's NAT, and all reconnect after a restart.
+    /// </summary>
+    public TokenBucketLimit NewConnections { get; set; } = new() { TokenLimit = 500, TokensPerPeriod = 100, ReplenishmentPeriod = TimeSpan.FromSeconds(1) };
 
     /// <summary><c>Limits:MaxReaderConnections</c>: hub connections open at once on this instance; past it, new ones answer 503.</summary>
     public int MaxReaderConnections { get; set; } = 10_000;
