@@ -65,6 +65,7 @@ internal static class FeedsApi
     public static async Task<Results<Ok<ItemsPage>, ProblemHttpResult>> ListItems(
         string feed, string? limit, string? before, IFeedStore store, CancellationToken cancellationToken)
     {
+        before = Given(before);
         if (!TryParseLimit(limit, DefaultItemsLimit, MaxItemsLimit, out var count))
         {
             return ApiProblems.Invalid("limit", $"The limit must be a whole number from 1 to {MaxItemsLimit}.");
@@ -108,6 +109,7 @@ internal static class FeedsApi
         }
 
         FeedPosition? position = null;
+        (epoch, after) = (Given(epoch), Given(after));
         if (epoch is not null || after is not null)
         {
             if (string.IsNullOrEmpty(epoch) || !long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
@@ -192,9 +194,15 @@ internal static class FeedsApi
     private static bool IsValidIdempotencyKey(string key) =>
         key.Length is > 0 and <= ItemLimits.IdempotencyKeyMaxLength && key.All(c => c is >= '!' and <= '~');
 
+    /// <summary>
+    /// A query parameter's value, null when it is left out or empty: a client filling in the contract's
+    /// <c>?epoch=&amp;after=&amp;limit=</c> with nothing means "not given".
+    /// </summary>
+    private static string? Given(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
     private static bool TryParseLimit(string? text, int defaultValue, int max, out int limit)
     {
-        if (text is null)
+        if (Given(text) is null)
         {
             limit = defaultValue;
             return true;

@@ -139,6 +139,20 @@ public sealed class EventsApiTests(ApiServerFixture fixture) : IClassFixture<Api
         Assert.Equal(item.Id, published.Item.Id);
     }
 
+    [Fact]
+    public async Task EmptyParametersAreParametersLeftOut()
+    {
+        var feed = NewsroomRequests.UniqueFeed();
+        var item = await _newsroom.PublishAsync(feed, "Only");
+
+        var page = await _anonymous.GetJsonAsync<FeedPage>($"/api/feeds/{feed}/events?epoch=&after=&limit=");
+        var items = await _anonymous.GetJsonAsync<ItemsPage>($"/api/feeds/{feed}/items?limit=&before=");
+
+        Assert.True(page.Reset);
+        Assert.Equal([item.Id], page.Items.Select(i => i.Id));
+        Assert.Equal([item.Id], items.Items.Select(i => i.Id));
+    }
+
     [Theory]
     [InlineData("after=3", "epoch")]
     [InlineData("epoch=abc", "after")]
