@@ -49,5 +49,11 @@ public sealed class RedisFeedKeys
     /// <summary>One <c>Idempotency-Key</c> used on the feed, with a TTL.</summary>
     public RedisKey Idempotency(string feed, string idempotencyKey) => Key(feed, "idempotency:" + idempotencyKey);
 
+    /// <summary>
+    /// One write's mark (a publish's item id, a change's own token), for an hour: a change's event sequence, or
+    /// <c>fenced</c> once a write whose answer never came was found not to have happened (it may then never run).
+    /// </summary>
+    public RedisKey WriteMark(string feed, string token) => Key(feed, "write:" + token);
+
     private RedisKey Key(string feed, string part) => $"{Prefix}:{{{feed}}}:{part}";
 }

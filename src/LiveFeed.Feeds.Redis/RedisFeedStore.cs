@@ -28,6 +28,9 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
     /// </summary>
     public static readonly TimeSpan WriteOutcomeWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a write's mark (<see cref="RedisFeedKeys.WriteMark"/>) is kept: longer than any write can wait in a network.</summary>
+    public static readonly TimeSpan WriteMarkLifetime = TimeSpan.FromHours(1);
+
     private static readonly TimeSpan OutcomeRetryDelay = TimeSpan.FromMilliseconds(250);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -51,18 +54,20 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
                 var published = await database.ScriptEvaluateAsync(
                     RedisScripts.Publish,
                     [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.ItemOrder(feed), keys.LiveItems(feed),
-                        keys.Idempotency(feed, idempotencyKey ?? string.Empty)],
+                        keys.Idempotency(feed, idempotencyKey ?? string.Empty), keys.WriteMark(feed, item.Id)],
                     [item.Id, itemJson, _options.EventRetention, _options.ItemRetention, NewEpoch(), now,
                         (long)Idempotency.Window.TotalMilliseconds, idempotencyKey is null ? "0" : "1"]);
                 await register;
                 return (RedisResult[])published!;
             },
-            feed, item.Id, FeedEventKind.Published, itemJson);
+            feed, item.Id, FeedEventKind.Published, item.Id);
 
         if ((string?)result[0] == "replay")
         {
             return new PublishResult(ParseItem(result[1]), null);
         }
+
+        ThrowIfFenced(result);
 
         var appended = new FeedEvent { Feed = feed, Epoch = (string)result[1]!, Sequence = (long)result[2], Kind = FeedEventKind.Published, Item = item };
         return new PublishResult(item, appended);
@@ -100,24 +105,22 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
             }
 
             var changed = change(current);
-            var changedJson = JsonSerializer.Serialize(changed, Json);
+            var token = Guid.NewGuid().ToString("N");
             var result = await Write(
                 async database => (RedisResult[])(await database.ScriptEvaluateAsync(
                     RedisScripts.Change,
-                    [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.LiveItems(feed)],
-                    [itemId, currentJson, changedJson, KindName(kind), _options.EventRetention,
-                        kind == FeedEventKind.Retracted ? "1" : "0"]))!,
-                feed, itemId, kind, changedJson);
+                    [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.LiveItems(feed), keys.WriteMark(feed, token)],
+                    [itemId, currentJson, JsonSerializer.Serialize(changed, Json), KindName(kind), _options.EventRetention,
+                        kind == FeedEventKind.Retracted ? "1" : "0", (long)WriteMarkLifetime.TotalMilliseconds]))!,
+                feed, itemId, kind, token);
 
+            ThrowIfFenced(result);
             switch ((string?)result[0])
             {
                 case "notfound":
                     return ChangeResult.NotFound;
                 case "changed":
                     continue;
-                case "kept":
-                    // It happened, but its event is no longer kept: nothing for readers to receive live.
-                    return new ChangeResult(ChangeStatus.Changed, changed, null);
                 default:
                     var appended = new FeedEvent { Feed = feed, Epoch = (string)result[1]!, Sequence = (long)result[2], Kind = kind, Item = changed };
                     return new ChangeResult(ChangeStatus.Changed, changed, appended);
@@ -215,13 +218,12 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
     }
 
     /// <summary>
-    /// Runs one write script. When Redis did not answer it in time, or the connection was lost after it was sent,
-    /// the write may have happened: it is still queued in Redis, or ran before the connection went. Then the answer
-    /// comes from <see cref="RedisScripts.Outcome"/>, which runs after it on the same connection (Redis runs one
-    /// connection's commands in order), asked again until Redis answers or <see cref="WriteOutcomeWait"/> ends.
-    /// Its answer has the write script's shape: {'ok', epoch, sequence}, or {'kept', epoch}.
+    /// Runs one write script. When Redis did not answer it in time, or the connection was lost after it may have been
+    /// sent, the write may have happened, or still be on its way. Then <see cref="OutcomeAsync"/> settles it: it
+    /// answers what happened, or, in the same atomic step, fences the write so that it never runs later; it is asked
+    /// again until Redis answers or <see cref="WriteOutcomeWait"/> ends. Its answer has the write script's shape.
     /// </summary>
-    private async Task<RedisResult[]> Write(Func<IDatabase, Task<RedisResult[]>> write, string feed, string itemId, FeedEventKind kind, string itemJson)
+    private async Task<RedisResult[]> Write(Func<IDatabase, Task<RedisResult[]>> write, string feed, string itemId, FeedEventKind kind, string token)
     {
         try
         {
@@ -239,10 +241,7 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
             {
                 try
                 {
-                    var outcome = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-                        RedisScripts.Outcome,
-                        [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.ItemOrder(feed)],
-                        [itemId, KindName(kind), itemJson]))!;
+                    var outcome = await OutcomeAsync(feed, itemId, kind, token);
                     return (string?)outcome[0] == "none" ? throw Unavailable(exception) : outcome;
                 }
                 catch (Exception again) when (IsUnreachable(again) && time.GetUtcNow() < deadline)
@@ -259,13 +258,35 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
         }
     }
 
-    /// <summary>Whether a failed call may have reached Redis: anything but a call that was still waiting to be sent.</summary>
+    /// <summary>
+    /// Whether the write <paramref name="token"/> (a publish's item id, a change's token) happened: {'ok', epoch,
+    /// sequence}, or {'none'} after which it never will (<see cref="RedisScripts.Outcome"/>).
+    /// </summary>
+    internal async Task<RedisResult[]> OutcomeAsync(string feed, string itemId, FeedEventKind kind, string token) =>
+        (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
+            RedisScripts.Outcome,
+            [keys.Meta(feed), keys.ItemOrder(feed), keys.WriteMark(feed, token)],
+            [itemId, KindName(kind), (long)WriteMarkLifetime.TotalMilliseconds]))!;
+
+    /// <summary>
+    /// Whether a failed call may have reached Redis. A timeout always may (the library can mark a message it has just
+    /// written as waiting); a lost connection unless the call was never given to one.
+    /// </summary>
     private static bool MayHaveBeenSent(Exception exception) => exception switch
     {
-        RedisTimeoutException timeout => timeout.Commandstatus is not (CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog),
-        RedisConnectionException connection => connection.CommandStatus is not (CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog),
+        RedisTimeoutException => true,
+        RedisConnectionException connection => connection.CommandStatus != CommandStatus.WaitingToBeSent,
         _ => false,
     };
+
+    /// <summary>A write that outcome.lua had already settled as "did not happen" (only a write delivered late can meet this).</summary>
+    private static void ThrowIfFenced(RedisResult[] result)
+    {
+        if ((string?)result[0] == "fenced")
+        {
+            throw new FeedStoreUnavailableException("This write was given up as not stored after Redis did not answer it in time; nothing was stored.");
+        }
+    }
 
     private static FeedStoreUnavailableException Unavailable(Exception exception) =>
         new($"Redis cannot be reached: {exception.Message}", exception);
@@ -273,8 +294,9 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
     private static bool IsUnreachable(Exception exception) => exception switch
     {
         RedisConnectionException or RedisTimeoutException => true,
-        // Redis answers, but cannot serve writes or reads yet: loading its data, a replica, a failover.
+        // Redis answers, but cannot serve writes or reads yet: loading its data, busy with a script, a replica, a failover.
         RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)
+            || server.Message.StartsWith("BUSY", StringComparison.Ordinal)
             || server.Message.StartsWith("READONLY", StringComparison.Ordinal)
             || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
             || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)

@@ -1,9 +1,14 @@
 -- Publishes one item: the idempotency check, the epoch, the next sequence, the append and the
 -- trim to retention, as one atomic step for the feed (every key shares the feed's hash tag).
--- KEYS: 1 meta, 2 events, 3 items, 4 item order, 5 live items, 6 idempotency key
+-- KEYS: 1 meta, 2 events, 3 items, 4 item order, 5 live items, 6 idempotency key, 7 this write's mark
 -- ARGV: 1 item id, 2 item JSON, 3 event retention, 4 item retention, 5 epoch to use if the feed has none,
 --       6 now (ms), 7 idempotency window (ms), 8 '1' when an idempotency key was given
--- Returns {'replay', current item JSON} or {'ok', epoch, sequence}.
+-- Returns {'replay', current item JSON}, {'ok', epoch, sequence}, or {'fenced'} when outcome.lua has
+-- already answered for this write that it did not happen.
+if redis.call('EXISTS', KEYS[7]) == 1 then
+  return {'fenced'}
+end
+
 local now = tonumber(ARGV[6])
 local window = tonumber(ARGV[7])
 

@@ -68,6 +68,25 @@ public sealed class RedisFeedStoreTests(RedisStoreFixture redis) : FeedStoreCont
     }
 
     [Fact]
+    public async Task AWriteSettledAsNotHappenedNeverRunsWhenItReachesRedisLate()
+    {
+        var store = Store();
+        var feed = NewsroomRequests.UniqueFeed("fenced");
+        var first = await store.PublishAsync(NewItem(feed), null, default);
+        var late = NewItem(feed);
+
+        // What the store asks after a publish's answer never came, before that publish reaches Redis.
+        var outcome = await store.OutcomeAsync(feed, late.Id, FeedEventKind.Published, late.Id);
+        await Assert.ThrowsAsync<FeedStoreUnavailableException>(() => store.PublishAsync(late, null, default));
+
+        Assert.Equal("none", (string?)outcome[0]);
+        Assert.Null(await store.GetItemAsync(feed, late.Id, default));
+        var page = await store.ReadAsync(feed, null, 10, default);
+        Assert.Equal(first.Event!.Sequence, page.Sequence);
+        Assert.Equal([first.Item.Id], page.Items.Select(i => i.Id));
+    }
+
+    [Fact]
     public async Task TwoStoresOnOneRedisShareEachFeedsSequenceAndEpoch()
     {
         var first = Store();
