@@ -74,6 +74,8 @@ public sealed class RedisOutageTests
         await using var reader = await server.ConnectReaderAsync();
         var feed = NewsroomRequests.UniqueFeed("away");
 
+        // A first Subscribe answered: the connection's own set-up on the backplane is done before Redis goes.
+        await reader.SubscribeAsync(NewsroomRequests.UniqueFeed("before"));
         await redis.StopAsync();
         var refused = await Assert.ThrowsAsync<HubException>(() => reader.SubscribeAsync(feed));
 
