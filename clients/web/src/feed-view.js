@@ -6,6 +6,7 @@ import { formatAge, formatFull, formatTime, linkHost, newItemsLabel, toDate } fr
 
 const MAX_ITEMS = 200;
 const AGE_REFRESH_MS = 15000;
+const NO_NEWS = "No news yet. New items appear here the moment they are published.";
 const PRIORITY_LABELS = { flash: "Flash", urgent: "Urgent" };
 const STATE_LABELS = {
   [ConnectionState.connecting]: "Connecting…",
@@ -142,7 +143,8 @@ export function createFeedColumn(container, { title, actions = null, holdWhenScr
   list.setAttribute("aria-live", "polite");
   list.setAttribute("aria-relevant", "additions text");
   list.setAttribute("aria-labelledby", heading.id);
-  const empty = element(document, "p", "lf-empty", "No news yet. New items appear here the moment they are published.");
+  // "Loading…" until the first page arrives: a feed that could not be read yet is not an empty feed.
+  const empty = element(document, "p", "lf-empty", "Loading…");
 
   column.append(header, newBar, list, empty);
   container.append(column);
@@ -257,6 +259,7 @@ export function createFeedColumn(container, { title, actions = null, holdWhenScr
       }
 
       list.setAttribute("aria-busy", "false");
+      empty.textContent = NO_NEWS;
       update();
     },
 

@@ -65,8 +65,10 @@ internal static class ApiDocsHosting
     public static WebApplication MapApiDocs(this WebApplication app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
+        // Everything from this server (the system's fonts, not Scalar's CDN): the page's policy allows nothing else.
         app.MapScalarApiReference("/docs", options => options
             .WithTitle("LiveFeed API")
+            .DisableDefaultFonts()
             .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         return app;
     }

@@ -26,8 +26,11 @@ internal static class PagesHosting
             // Set when the answer starts, so that error answers (whose headers are cleared) have them too.
             context.Response.OnStarting(static state =>
             {
-                var headers = ((HttpContext)state).Response.Headers;
-                headers.ContentSecurityPolicy = SecurityHeaders.ContentSecurityPolicy;
+                var context = (HttpContext)state;
+                var headers = context.Response.Headers;
+                headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/docs", StringComparison.OrdinalIgnoreCase)
+                    ? SecurityHeaders.ApiDocsContentSecurityPolicy
+                    : SecurityHeaders.ContentSecurityPolicy;
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = SecurityHeaders.ReferrerPolicy;
                 return Task.CompletedTask;

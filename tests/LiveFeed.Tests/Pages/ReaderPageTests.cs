@@ -181,6 +181,10 @@ public sealed partial class ReaderPageTests(BrowserFixture browser) : IClassFixt
 
         var button = page.GetByRole(AriaRole.Button, new() { Name = "1 new item" });
         await Expect(button).ToBeVisibleAsync();
+        // The button is as tall as its text: not squashed by the bar it floats in.
+        Assert.True(
+            await button.EvaluateAsync<bool>("b => b.scrollHeight <= b.clientHeight + 1 && b.clientHeight >= 20"),
+            $"the button's text fits in it ({await button.EvaluateAsync<string>("b => b.clientHeight + ' of ' + b.scrollHeight")} px)");
         await Expect(page.GetByText("Breaking while you read")).ToHaveCountAsync(0);
         // Nothing moved under the reader's eyes.
         Assert.Equal(scrolledTo, await page.EvaluateAsync<double>("() => window.scrollY"));
