@@ -13,8 +13,9 @@ internal static class MetricsHosting
     {
         builder.Services.AddSingleton<LiveFeedMetrics>();
         builder.Services.AddOpenTelemetry()
-            // target_info names the service; OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES override it.
-            .ConfigureResource(resource => resource.AddService("livefeed"))
+            // target_info names the service; OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES override it. The environment's
+            // detector again after AddService: of two resources the later one's attributes win.
+            .ConfigureResource(resource => resource.AddService("livefeed").AddEnvironmentVariableDetector())
             .WithMetrics(metrics => metrics
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections", LiveFeedMetrics.MeterName)
             .AddPrometheusExporter(options =>

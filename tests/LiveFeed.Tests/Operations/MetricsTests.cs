@@ -11,6 +11,19 @@ namespace LiveFeed.Tests.Operations;
 public sealed class MetricsTests
 {
     [Fact]
+    public async Task TheServiceNameInTargetInfoComesFromOtelServiceNameWhenSet()
+    {
+        await using var server = new LiveFeedProcess(new Dictionary<string, string?> { ["OTEL_SERVICE_NAME"] = "news-east" });
+        await server.StartAsync();
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+
+        var metrics = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        var targetInfo = Assert.Single(metrics.Split('\n'), line => line.StartsWith("target_info{", StringComparison.Ordinal));
+        Assert.Contains("service_name=\"news-east\"", targetInfo, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MetricsCountPublishesPushesReadersSubscribesResumesResetsAndStoreErrorsAlongsideTheBuiltInMeters()
     {
         await using var redis = await RedisServer.StartNewAsync();
