@@ -38,7 +38,7 @@ internal static class Commands
 
     public static Command Correct(CommonOptions common, CliEnvironment environment)
     {
-        var id = new Argument<string>("id") { Description = "The item's id (see 'livefeed list')." };
+        var id = ItemIdArgument();
         var headline = new Argument<string?>("headline") { Description = "The corrected headline. Default: the item's headline.", Arity = ArgumentArity.ZeroOrOne };
         var feed = FeedOption();
         var content = new ContentOptions();
@@ -79,7 +79,7 @@ internal static class Commands
 
     public static Command Retract(CommonOptions common, CliEnvironment environment)
     {
-        var id = new Argument<string>("id") { Description = "The item's id (see 'livefeed list')." };
+        var id = ItemIdArgument();
         var feed = FeedOption();
         var command = new Command("retract", "Retract an item: readers remove it. Retracting it again does nothing.") { id, feed };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: true, async (context, server) =>
@@ -148,12 +148,18 @@ internal static class Commands
         };
         feeds.Validators.Add(result =>
         {
-            foreach (var name in result.GetValueOrDefault<string[]>() ?? [])
+            var names = result.GetValueOrDefault<string[]>() ?? [];
+            foreach (var name in names)
             {
                 if (!FeedName.IsValid(name))
                 {
                     result.AddError($"'{name}' is not a feed name: use {FeedName.Rule}.");
                 }
+            }
+
+            if (names.Distinct(StringComparer.Ordinal).Count() > FeedHubProtocol.MaxFeedsPerConnection)
+            {
+                result.AddError($"tail follows at most {FeedHubProtocol.MaxFeedsPerConnection} feeds at once; run another tail for the rest.");
             }
         });
         var lines = new Option<int>("--lines", "-n") { Description = "How many recent items to show first.", DefaultValueFactory = _ => DefaultTailLines };
@@ -168,6 +174,19 @@ internal static class Commands
                 .RunAsync(server, cancellationToken),
             cancellationToken));
         return command;
+    }
+
+    private static Argument<string> ItemIdArgument()
+    {
+        var id = new Argument<string>("id") { Description = "The item's id (see 'livefeed list')." };
+        id.Validators.Add(result =>
+        {
+            if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
+            {
+                result.AddError("an item id is needed: see 'livefeed list' for the ids of a feed's items.");
+            }
+        });
+        return id;
     }
 
     private static Option<string> FeedOption()
@@ -226,6 +245,11 @@ internal static class Commands
         catch (HttpRequestException exception)
         {
             await error.WriteLineAsync($"livefeed: cannot reach the LiveFeed server at {context.ServerText}: {OneLine(exception.Message)}");
+            return ExitCodes.Unreachable;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            await error.WriteLineAsync($"livefeed: {context.ServerText} answered something that is not LiveFeed's JSON: is it a LiveFeed server?");
             return ExitCodes.Unreachable;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

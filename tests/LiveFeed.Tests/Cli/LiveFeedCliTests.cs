@@ -3,6 +3,9 @@ using System.Text.Json;
 using LiveFeed.Client;
 using LiveFeed.Contracts;
 using LiveFeed.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LiveFeed.Tests.Cli;
@@ -156,6 +159,32 @@ public sealed class LiveFeedCliTests : IDisposable
     }
 
     [Fact]
+    public async Task TailOfMoreFeedsThanAConnectionFollowsIsOneLineOnStderrAndExitCode2()
+    {
+        var run = await Cli(["tail", .. Enumerable.Range(1, 21).SelectMany(i => new[] { "-f", $"feed{i}" })]);
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.Error.Lines);
+        Assert.Contains("at most 20 feeds", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AServerThatIsNotLiveFeedIsOneLineOnStderrAndExitCode3()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var site = builder.Build();
+        site.MapGet("/{**path}", () => Results.Content("<html><body>Our news site</body></html>", "text/html"));
+        await site.StartAsync();
+
+        var run = await CliRun.RunAsync(null, "list", "--server", site.Urls.First());
+
+        Assert.Equal(3, run.ExitCode);
+        var line = Assert.Single(run.Error.Lines);
+        Assert.Contains("is it a LiveFeed server?", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CorrectingAnUnknownItemSaysSoAndExits1()
     {
         var corrected = await Cli("correct", "no-such-item", "New words");
@@ -171,6 +200,8 @@ public sealed class LiveFeedCliTests : IDisposable
     [InlineData("list", "--limit", "zero")]
     [InlineData("list", "--limit", "0")]
     [InlineData("frobnicate")]
+    [InlineData("retract", "")]
+    [InlineData("correct", " ", "New words")]
     public async Task ABadCommandLineIsOneLineOnStderrAndExitCode2(params string[] args)
     {
         var run = await Cli(args);
