@@ -93,7 +93,8 @@ async function send(method, path, body, headers = {}) {
 
   const retryAfter = response.headers.get("Retry-After");
   const problem = json ?? { title: `The server answered ${response.status}` };
-  if (retryAfter) {
+  if (retryAfter && !/\d+ s\.?$/.test(problem.detail ?? "")) {
+    // Unless the server's own words already say when (the write limit's do).
     problem.detail = `${problem.detail ?? ""} Try again in ${retryAfter} s.`.trim();
   }
 

@@ -39,7 +39,8 @@ internal static class ApiFilters
             context.HttpContext.RequestServices.GetRequiredService<LiveFeedMetrics>().StoreError("api");
             LiveFeedLog.StoreUnavailable(logger, $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path}", exception);
             context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return ApiProblems.StoreUnavailable(exception.MayHaveStored);
+            var write = !HttpMethods.IsGet(context.HttpContext.Request.Method) && !HttpMethods.IsHead(context.HttpContext.Request.Method);
+            return ApiProblems.StoreUnavailable(write, exception.MayHaveStored);
         }
     }
 }

@@ -46,12 +46,15 @@ internal static class ApiProblems
         }).AsTask();
     }
 
-    public static ProblemHttpResult StoreUnavailable(bool mayHaveStored) =>
+    public static ProblemHttpResult StoreUnavailable(bool write, bool mayHaveStored) =>
         TypedResults.Problem(
             statusCode: StatusCodes.Status503ServiceUnavailable,
             title: "The feed store cannot be reached",
-            detail: mayHaveStored
-                ? "The store stopped answering after this write was sent, and whether it was stored is not known. Read the feed "
-                    + "after the number of seconds in Retry-After, or send the request again with the same Idempotency-Key."
-                : "Nothing was stored. Retry after the number of seconds in Retry-After.");
+            detail: (write, mayHaveStored) switch
+            {
+                (_, true) => "The store stopped answering after this write was sent, and whether it was stored is not known. Read the feed "
+                    + "after the number of seconds in Retry-After, or send the request again with the same Idempotency-Key.",
+                (true, false) => "Nothing was stored. Retry after the number of seconds in Retry-After.",
+                _ => "Retry after the number of seconds in Retry-After.",
+            });
 }

@@ -26,6 +26,10 @@ public sealed class RedisOutageTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Nothing was stored", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var unread = await newsroom.GetAsync(new Uri($"/api/feeds/{feed}/items", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unread.StatusCode);
+        Assert.DoesNotContain("stored", await unread.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         await redis.StartAsync();
         await Eventually.ReadyAnswersAsync(server.BaseAddress, HttpStatusCode.OK);
