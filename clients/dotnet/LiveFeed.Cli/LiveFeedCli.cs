@@ -28,7 +28,15 @@ internal static class LiveFeedCli
             return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = environment.Out, Error = environment.Error }, cancellationToken);
+        // Ctrl+C and SIGTERM cancel the command's token (tail then closes its connection and exits 0) only with a
+        // ProcessTerminationTimeout, which System.CommandLine 2.0.0 leaves null (dotnet/command-line-api#2739).
+        var invocation = new InvocationConfiguration
+        {
+            Output = environment.Out,
+            Error = environment.Error,
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(2),
+        };
+        return await parse.InvokeAsync(invocation, cancellationToken);
     }
 
     private static List<string> CommandPath(ParseResult parse)

@@ -336,6 +336,35 @@ public sealed class LiveFeedCliTests : IDisposable
         Assert.Equal((1, "", "livefeed: headline: The headline is blank.\n"), (process.ExitCode, await stdout, await stderr));
     }
 
+    [Fact]
+    public async Task CtrlCStopsTailCleanlyWithExitCode0()
+    {
+        var feed = NewsroomRequests.UniqueFeed("cli-interrupt");
+        using (var newsroom = _server.CreateNewsroomClient())
+        {
+            await newsroom.PublishAsync(feed, "Already there");
+        }
+
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "livefeed.dll"), "tail", "-f", feed, "--server", Server })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var firstLine = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Contains("Already there", firstLine, StringComparison.Ordinal);
+
+        using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync();
+        }
+
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((0, ""), (process.ExitCode, await stderr));
+    }
+
     private Task<CliRun> Cli(params string[] args) =>
         CliRun.RunAsync(new Dictionary<string, string> { ["LIVEFEED_URL"] = Server, ["LIVEFEED_KEY"] = LiveFeedServer.NewsroomKey }, args);
 
