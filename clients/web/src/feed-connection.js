@@ -89,14 +89,21 @@ export function followFeed({ server, feed, protocol = "messagepack", onReset, on
 
   connection.on("FeedEvent", (event) => follower.receive(event));
 
+  // Connections in a row that did not get as far as live. A server that accepts a connection and
+  // then cannot serve it (its Redis is away) must not be asked again at once, again and again:
+  // the wait grows with this count, which only a live connection resets.
+  let failures = 0;
+
   // Subscribes on the connection that is open now; if that fails, drops the connection so
   // that the next one tries again.
   const subscribe = async () => {
     try {
       await follower.subscribe();
+      failures = 0;
       setState(ConnectionState.live);
     } catch {
       if (!stopped) {
+        failures++;
         await connection.stop();
         startLoop();
       }
@@ -118,18 +125,24 @@ export function followFeed({ server, feed, protocol = "messagepack", onReset, on
     }
 
     looping = true;
-    for (let attempt = 0; !stopped; attempt++) {
+    while (!stopped) {
+      if (failures > 0) {
+        await new Promise((resolve) => setTimeout(resolve, reconnectDelay(failures)));
+        if (stopped) {
+          break;
+        }
+      }
+
       try {
         await connection.start();
         looping = false;
         await subscribe();
         return;
       } catch {
+        failures++;
         if (state !== ConnectionState.offline) {
           setState(ConnectionState.reconnecting);
         }
-
-        await new Promise((resolve) => setTimeout(resolve, reconnectDelay(attempt + 1)));
       }
     }
 

@@ -300,6 +300,32 @@ public sealed partial class ReaderPageTests(BrowserFixture browser) : IClassFixt
         public ValueTask DisposeAsync() => App.DisposeAsync();
     }
 
+    [Fact]
+    public async Task AServerThatCannotServeNewReadersIsAskedAgainAfterGrowingWaitsNotAtOnce()
+    {
+        // With its Redis away, an instance accepts a hub connection and closes it at once (the backplane cannot
+        // subscribe it). The page must back off, not reconnect in a tight loop.
+        await using var redis = await RedisServer.StartNewAsync();
+        using var server = new LiveFeedServer(RedisSettings.For(redis));
+        await redis.StopAsync();
+        var page = await browser.NewPageAsync();
+        var negotiates = 0;
+        page.Request += (_, request) =>
+        {
+            if (request.Url.Contains("/hubs/feed/negotiate", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref negotiates);
+            }
+        };
+
+        await page.GotoAsync(new Uri(server.BaseAddress, $"/?feed={NewsroomRequests.UniqueFeed("away")}").ToString());
+        await Task.Delay(TimeSpan.FromSeconds(8));
+
+        // Waits of 1, 2, 3 and 5 s: at most about five tries in 8 s (a tight loop makes dozens).
+        Assert.InRange(Volatile.Read(ref negotiates), 1, 8);
+        await Expect(page.Locator(".lf-status")).Not.ToHaveAttributeAsync("data-state", "live");
+    }
+
     internal static async Task<IResponse> OpenReaderAsync(IPage page, Uri server, string feed, string protocol = "messagepack")
     {
         var response = await page.GotoAsync(new Uri(server, $"/?feed={feed}&protocol={protocol}").ToString());
