@@ -14,17 +14,7 @@ public sealed class ApiDocsAndLoadingTests(BrowserFixture browser) : IClassFixtu
     public async Task TheApiReferenceShowsTheApiUnderItsOwnPolicyWithNothingRefused()
     {
         var page = await browser.NewPageAsync();
-        var refused = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
-            {
-                lock (refused)
-                {
-                    refused.Add(message.Text);
-                }
-            }
-        };
+        var refused = BrowserFixture.CollectPolicyRefusals(page);
 
         var response = await page.GotoAsync(new Uri(_server.BaseAddress, "/docs/").ToString());
 

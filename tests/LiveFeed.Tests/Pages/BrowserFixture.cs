@@ -43,6 +43,26 @@ public sealed class BrowserFixture : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>
+    /// The Content-Security-Policy refusals <paramref name="page"/> reports in its console from now on. Read it under a
+    /// lock on the list itself: the console's events arrive on Playwright's thread.
+    /// </summary>
+    public static List<string> CollectPolicyRefusals(IPage page)
+    {
+        var refused = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                lock (refused)
+                {
+                    refused.Add(message.Text);
+                }
+            }
+        };
+        return refused;
+    }
+
     public async Task DisposeAsync()
     {
         if (_browser is not null)

@@ -115,21 +115,11 @@ public sealed partial class ReaderPageTests(BrowserFixture browser) : IClassFixt
         var feed = NewsroomRequests.UniqueFeed("reader");
         var page = await browser.NewPageAsync();
         var dialogs = 0;
-        var cspViolations = new List<string>();
+        var cspViolations = BrowserFixture.CollectPolicyRefusals(page);
         page.Dialog += (_, dialog) =>
         {
             Interlocked.Increment(ref dialogs);
             _ = dialog.DismissAsync();
-        };
-        page.Console += (_, message) =>
-        {
-            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
-            {
-                lock (cspViolations)
-                {
-                    cspViolations.Add(message.Text);
-                }
-            }
         };
         var response = await OpenReaderAsync(page, _server.BaseAddress, feed);
         using var newsroom = _server.CreateNewsroomClient();
