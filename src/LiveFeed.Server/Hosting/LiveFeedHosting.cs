@@ -9,6 +9,7 @@ using LiveFeed.Server.Logging;
 using LiveFeed.Server.Metrics;
 using LiveFeed.Server.Newsroom;
 using LiveFeed.Server.Pages;
+using LiveFeed.Server.Shutdown;
 using Serilog;
 
 namespace LiveFeed.Server.Hosting;
@@ -45,6 +46,9 @@ internal static class LiveFeedHosting
         // Errors at the HTTP edge are RFC 9457 problem details.
         builder.Services.AddProblemDetails();
 
+        // A stopping instance drains: not ready, no new readers, its readers closed a few at a time (docs/operations.md).
+        builder.AddDrainingShutdown();
+
         // Liveness and readiness (readiness asks the store).
         builder.Services.AddHealthChecks().AddCheck<FeedStoreHealthCheck>("store", tags: [FeedStoreHealthCheck.ReadyTag]);
 
@@ -77,6 +81,8 @@ internal static class LiveFeedHosting
         ((IApplicationBuilder)app).Properties[AuthenticationMiddlewareSetKey] = true;
         app.UseLiveFeedLimits();
         app.UseAuthorization();
+
+        app.UseDrainingShutdown();
 
         app.MapFeedHub();
         app.MapFeedsApi();

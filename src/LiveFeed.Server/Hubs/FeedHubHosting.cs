@@ -2,6 +2,7 @@ using LiveFeed.Contracts;
 using LiveFeed.Server.Limits;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
+using LiveFeed.Server.Shutdown;
 using Microsoft.Extensions.Options;
 
 namespace LiveFeed.Server.Hubs;
@@ -28,21 +29,15 @@ internal static class FeedHubHosting
         request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.OrdinalIgnoreCase, out var rest)
         && !rest.StartsWithSegments("/negotiate", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>A negotiate, or a connect without a connection id (WebSockets with negotiation skipped): a reader arriving.</summary>
+    public static bool IsNewHubConnection(HttpRequest request) =>
+        request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.OrdinalIgnoreCase, out var rest)
+        && (rest.Equals("/negotiate", StringComparison.OrdinalIgnoreCase) || (!rest.HasValue && !request.Query.ContainsKey("id")));
+
     public static WebApplication MapFeedHub(this WebApplication app)
     {
         var readers = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.Readers;
-
-        // Once the server is stopping, SignalR has closed its connections; one accepted now would keep the
-        // shutdown waiting for it. Refuse it: the reader's reconnect finds another instance, or this one back.
-        var stopping = app.Lifetime.ApplicationStopping;
-        app.UseWhen(
-            context => stopping.IsCancellationRequested && context.Request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.Ordinal),
-            refuse => refuse.Run(context =>
-            {
-                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                context.Response.Headers.RetryAfter = "1";
-                return Task.CompletedTask;
-            }));
+        var drain = app.Services.GetRequiredService<ReaderDrain>();
 
         // A WebSocket reader's outbox sends onto its socket directly (ReaderSocket keeps hold of it).
         app.UseWhen(context => IsHubConnection(context.Request), branch => ReaderSocket.UseReaderSockets(branch));
@@ -63,6 +58,7 @@ internal static class FeedHubHosting
             AllowStatefulReconnects = false,
         };
         app.MapConnections(FeedHubProtocol.Path, options, connection => connection
+                .Use(drain.Track)
                 .Use(next => ReaderOutbox.Around(next, app.Services))
                 .UseHub<FeedHub>())
             .WithMetadata(new HubMetadata(typeof(FeedHub)));

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using LiveFeed.Contracts;
 using LiveFeed.Server.Api;
+using LiveFeed.Server.Hubs;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.SignalR;
@@ -77,7 +78,7 @@ internal static class LimitsHosting
             return RateLimitPartition.GetTokenBucketLimiter("write|" + who, _ => Bucket(limits.Writes));
         }
 
-        if (IsNewHubConnection(request))
+        if (FeedHubHosting.IsNewHubConnection(request))
         {
             return RateLimitPartition.GetTokenBucketLimiter("connect|" + ClientAddress(context), _ => Bucket(limits.NewConnections));
         }
@@ -88,11 +89,6 @@ internal static class LimitsHosting
     private static bool IsWrite(HttpRequest request) =>
         request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
         && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method);
-
-    /// <summary>A negotiate, or a connect without a connection id (WebSockets with negotiation skipped).</summary>
-    private static bool IsNewHubConnection(HttpRequest request) =>
-        request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.OrdinalIgnoreCase, out var rest)
-        && (rest.Equals("/negotiate", StringComparison.OrdinalIgnoreCase) || (!rest.HasValue && !request.Query.ContainsKey("id")));
 
     /// <summary>The client's address; for IPv6 its /64, which one host usually has whole.</summary>
     private static string ClientAddress(HttpContext context)
@@ -131,7 +127,7 @@ internal static class LimitsHosting
     // Not async on the way through, and reading the application's services rather than the request's: a hub
     // connection is one request as long as the reader stays, and what a middleware keeps, it keeps per reader.
     private static Task RefuseReadersPastCapacity(HttpContext context, RequestDelegate next, IServiceProvider services) =>
-        IsNewHubConnection(context.Request)
+        FeedHubHosting.IsNewHubConnection(context.Request)
             && services.GetRequiredService<ReaderConnections>().Count >= services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxReaderConnections
             ? RefuseReaderAsync(context)
             : next(context);

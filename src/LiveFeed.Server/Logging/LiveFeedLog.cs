@@ -47,6 +47,12 @@ internal static partial class LiveFeedLog
     [LoggerMessage(33, LogLevel.Error, "Redis at {EndPoints} cannot be reached at start: LiveFeed starts anyway and keeps trying")]
     public static partial void RedisUnreachableAtStart(ILogger logger, string endPoints);
 
+    [LoggerMessage(50, LogLevel.Information, "Shutting down: closing {Readers} readers spread over {Window}; new readers are refused and /health/ready answers 503")]
+    public static partial void DrainStarted(ILogger logger, int readers, TimeSpan window);
+
+    [LoggerMessage(51, LogLevel.Information, "Drain over: {Asked} readers asked to close, {Left} still open, after {Elapsed}")]
+    public static partial void DrainEnded(ILogger logger, int asked, int left, TimeSpan elapsed);
+
     [LoggerMessage(40, LogLevel.Warning, "Development newsroom key (name '{KeyName}', for this run only): {DevelopmentKey}")]
     public static partial void DevelopmentKey(ILogger logger, string keyName, string developmentKey);
 

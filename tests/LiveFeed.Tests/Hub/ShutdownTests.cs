@@ -1,5 +1,6 @@
 using System.Net;
 using LiveFeed.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -29,6 +30,39 @@ public sealed class ShutdownTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
             Assert.Equal("1", during.Headers.RetryAfter?.ToString());
             Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+        }
+        finally
+        {
+            release.SetResult();
+        }
+    }
+
+    [Theory]
+    [InlineData(HttpTransportType.WebSockets)]
+    [InlineData(HttpTransportType.ServerSentEvents)]
+    [InlineData(HttpTransportType.LongPolling)]
+    public async Task AStoppingServerTellsItsReadersToReconnectOnEveryTransportAndSaysItIsNotReady(HttpTransportType transport)
+    {
+        var release = new TaskCompletionSource();
+        using var server = new LiveFeedServer(services: services => services.AddHostedService(_ => new HoldsShutdown(release.Task)));
+        await using var reader = new TestReader(new Uri(server.BaseAddress, "/hubs/feed"), HubProtocolKind.Json, transport, automaticReconnect: true);
+        var reconnecting = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        reader.Connection.Reconnecting += exception =>
+        {
+            reconnecting.TrySetResult(exception);
+            return Task.CompletedTask;
+        };
+        await reader.StartAsync();
+        await reader.SubscribeAsync("main");
+        var lifetime = server.Services.GetRequiredService<IHostApplicationLifetime>();
+
+        try
+        {
+            _ = Task.Run(lifetime.StopApplication);
+
+            // The hub's close message allowed a reconnect, and said nothing went wrong: the client reconnects quietly.
+            Assert.Null(await reconnecting.Task.WaitAsync(TestReader.Timeout));
+            await Eventually.ReadyAnswersAsync(server.BaseAddress, HttpStatusCode.ServiceUnavailable, TestReader.Timeout);
         }
         finally
         {

@@ -88,6 +88,30 @@ public sealed class LiveFeedProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends SIGTERM, as an orchestrator stopping the instance does (docker stop, a Kubernetes rollout), and returns
+    /// at once: <see cref="WaitForExitAsync"/> waits for the graceful shutdown to end.
+    /// </summary>
+    public async Task TerminateAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException("Not started.");
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            ?? throw new InvalidOperationException("kill did not start.");
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the process to exit; answers its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        var process = _process ?? throw new InvalidOperationException("Not started.");
+        await process.WaitForExitAsync().WaitAsync(timeout);
+        return process.ExitCode;
+    }
+
+    /// <summary>Hub connections open on this instance, as its metrics count them.</summary>
+    public async Task<int> ReadersConnectedAsync() =>
+        (int)(await PrometheusScrape.TakeAsync(BaseAddress)).All("livefeed_readers_connected").Sum(sample => sample.Value);
+
     public HttpClient CreateAnonymousClient() => new() { BaseAddress = BaseAddress };
 
     public HttpClient CreateNewsroomClient()

@@ -36,6 +36,8 @@ public sealed class LiveFeedServer : WebApplicationFactory<Program>
         {
             [$"Newsroom:ApiKeys:{KeyName}"] = NewsroomKeys.Hash(NewsroomKey),
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            // Tests often stop a server with readers still connected: a short drain keeps the suite fast.
+            ["Shutdown:DrainWindow"] = "00:00:01",
         };
         foreach (var (key, value) in TestLimits.Generous)
         {

@@ -66,7 +66,8 @@ public sealed partial class NginxServer : IAsyncDisposable
             worker_processes 1;
             pid {{_directory}}/nginx.pid;
             error_log {{_directory}}/error.log warn;
-            events { worker_connections 1024; }
+            worker_rlimit_nofile 16384;
+            events { worker_connections 8192; }
             http {
                 access_log off;
                 client_body_temp_path {{_directory}}/client_body;

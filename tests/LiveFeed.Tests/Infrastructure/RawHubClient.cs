@@ -53,6 +53,9 @@ public sealed class RawHubClient : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
+    /// <summary>The status of the server's close frame, once one has arrived.</summary>
+    public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
+
     /// <summary>Opens the WebSocket to the hub (negotiation skipped, as the official clients can).</summary>
     public static async Task<RawHubClient> ConnectAsync(Uri server, int? receiveBufferBytes = null, CancellationToken cancellationToken = default)
     {

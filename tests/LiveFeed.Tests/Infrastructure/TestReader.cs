@@ -17,7 +17,8 @@ public sealed class TestReader : IAsyncDisposable
     private readonly Channel<FeedEvent> _events = Channel.CreateUnbounded<FeedEvent>();
 
     /// <param name="negotiate">Whether a WebSocket reader negotiates first, as the browser's client does (other transports always do).</param>
-    public TestReader(Uri hubUrl, HubProtocolKind protocol, HttpTransportType transport, bool negotiate = false)
+    /// <param name="automaticReconnect">Whether the client reconnects by itself when the server allows it (after 30 s: tests watch it begin).</param>
+    public TestReader(Uri hubUrl, HubProtocolKind protocol, HttpTransportType transport, bool negotiate = false, bool automaticReconnect = false)
     {
         var builder = new HubConnectionBuilder()
             .WithUrl(hubUrl, options =>
@@ -28,6 +29,11 @@ public sealed class TestReader : IAsyncDisposable
         if (protocol == HubProtocolKind.MessagePack)
         {
             builder.AddMessagePackProtocol();
+        }
+
+        if (automaticReconnect)
+        {
+            builder.WithAutomaticReconnect([TimeSpan.FromSeconds(30)]);
         }
 
         Connection = builder.Build();

@@ -17,17 +17,11 @@ public sealed class LoadBalancerTopologyTests(ITestOutputHelper output)
     public async Task ReadersOnEachTransportThroughNginxGetEveryItemAndCarryOnThroughTheOtherInstanceWhenTheirsIsKilled()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await using var redis = await RedisServer.StartNewAsync();
-        // Configured as docker-compose.yml configures them: on one Redis, trusting nginx's X-Forwarded-For.
-        var settings = new Dictionary<string, string?>(RedisSettings.For(redis)) { ["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true" };
-        await using var first = new LiveFeedProcess(settings);
-        await using var second = new LiveFeedProcess(settings);
-        await Task.WhenAll(first.StartAsync(), second.StartAsync());
-        await using var nginx = await NginxServer.StartInFrontOfAsync(first.BaseAddress, second.BaseAddress);
+        await using var topology = await ComposeTopology.StartAsync();
+        var (first, second, nginx) = (topology.First, topology.Second, topology.Nginx);
         output.WriteLine($"{clock.ElapsedMilliseconds} ms: redis, two instances and nginx up");
 
-        using var newsroom = new HttpClient { BaseAddress = nginx.BaseAddress };
-        newsroom.DefaultRequestHeaders.Authorization = new("Bearer", LiveFeedServer.NewsroomKey);
+        using var newsroom = topology.CreateNewsroomClient();
         var feed = NewsroomRequests.UniqueFeed("lb");
         HttpTransportType[] transports = [HttpTransportType.WebSockets, HttpTransportType.ServerSentEvents, HttpTransportType.LongPolling];
         var followers = transports.Select(t => new FeedFollower(feed, [nginx.BaseAddress], transport: t)).ToList();
@@ -93,7 +87,7 @@ public sealed class LoadBalancerTopologyTests(ITestOutputHelper output)
         var readers = 0;
         await Eventually.HoldsAsync(async () =>
         {
-            readers = (int)(await PrometheusScrape.TakeAsync(instance.BaseAddress)).All("livefeed_readers_connected").Sum(s => s.Value);
+            readers = await instance.ReadersConnectedAsync();
             return readers >= atLeast;
         }, $"{instance.BaseAddress} has at least {atLeast} readers");
         return readers;
