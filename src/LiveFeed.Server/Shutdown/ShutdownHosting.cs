@@ -74,7 +74,14 @@ internal static class ShutdownHosting
                 // pool to grow. Give it two more for the drain.
                 ThreadPool.GetMinThreads(out var workers, out var completions);
                 ThreadPool.SetMinThreads(workers + 2, completions);
-                drain.DrainAsync(options.Value.DrainWindow).GetAwaiter().GetResult();
+                try
+                {
+                    drain.DrainAsync(options.Value.DrainWindow).GetAwaiter().GetResult();
+                }
+                finally
+                {
+                    ThreadPool.SetMinThreads(workers, completions);
+                }
             });
             return Task.CompletedTask;
         }
