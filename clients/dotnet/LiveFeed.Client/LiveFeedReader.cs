@@ -11,9 +11,11 @@ namespace LiveFeed.Client;
 /// <summary>
 /// Reads feeds live from a LiveFeed server. It subscribes to each feed, and turns what the hub pushes
 /// into an ordered stream without gaps or duplicates (<see cref="ReadUpdatesAsync"/>), plus each feed's
-/// current items (<see cref="GetItems"/>). When the connection drops it reconnects for ever (backing off
-/// up to <see cref="LiveFeedReaderOptions.MaxReconnectDelay"/>) and resumes every feed from the last
-/// event it applied; a server that lost its log (a new epoch) makes the feed start over with a reset.
+/// current items (<see cref="GetItems"/>). When the connection drops it reconnects for ever and resumes every
+/// feed from the last event it applied; a server that lost its log (a new epoch) makes the feed start over
+/// with a reset. Reconnects back off exponentially with random waits (the first within 1 s, then up to
+/// <see cref="LiveFeedReaderOptions.MaxReconnectDelay"/>), never sooner than a 429's or 503's <c>Retry-After</c>,
+/// and start from the first wait again only once a Subscribe has been answered.
 /// </summary>
 /// <example>
 /// <code>
@@ -56,13 +58,14 @@ public sealed class LiveFeedReader : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(server);
         _options = options ?? new LiveFeedReaderOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxItemsPerFeed, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.MaxReconnectDelay, TimeSpan.Zero, nameof(options));
         var baseAddress = server.AbsoluteUri.EndsWith('/') ? server : new Uri(server.AbsoluteUri + "/");
         _ownsHttp = _options.HttpClient is null;
         _http = _options.HttpClient ?? new HttpClient { BaseAddress = baseAddress };
-        _reconnectPolicy = new ReconnectPolicy(_options.MaxReconnectDelay);
+        _reconnectPolicy = new ReconnectPolicy(_options.MaxReconnectDelay, _options.TimeProvider, Random.Shared.NextDouble);
 
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(baseAddress, FeedHubProtocol.Path.TrimStart('/')))
+            .WithUrl(new Uri(baseAddress, FeedHubProtocol.Path.TrimStart('/')), connection => connection.HttpMessageHandlerFactory = _reconnectPolicy.HearRetryAfter)
             .WithAutomaticReconnect(_reconnectPolicy);
         if (_options.Protocol == LiveFeedProtocol.MessagePack)
         {
@@ -253,11 +256,11 @@ public sealed class LiveFeedReader : IAsyncDisposable
 
     private async Task RestartAsync()
     {
-        for (long attempt = 1; ; attempt++)
+        while (true)
         {
             try
             {
-                await Task.Delay(_reconnectPolicy.Delay(attempt), _options.TimeProvider, _stopping.Token);
+                await Task.Delay(_reconnectPolicy.NextDelay(), _options.TimeProvider, _stopping.Token);
                 await _connection.StartAsync(_stopping.Token);
                 _inputs.Writer.TryWrite(new Reconnected());
                 return;
@@ -453,6 +456,8 @@ public sealed class LiveFeedReader : IAsyncDisposable
         try
         {
             Publish(tracker, await tracker.SubscribeAsync(resume: true, stopping));
+            // Only now is the connection known to serve: one that is accepted and then dropped keeps the waits growing.
+            _reconnectPolicy.Healthy();
             subscription.Subscribed = true;
             subscription.RetryAt = null;
             foreach (var waiter in subscription.Waiters)

@@ -24,8 +24,11 @@ public sealed class LiveFeedReaderOptions
     /// </summary>
     public TimeSpan GapTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The longest wait between two reconnect attempts. The reader retries for ever. Default: 5 s.</summary>
-    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// The longest wait between two reconnect attempts. The reader retries for ever; each wait is random, up to
+    /// 1 s for the first attempt and twice as long for each one after, up to this. Default: 30 s.
+    /// </summary>
+    public TimeSpan MaxReconnectDelay { get; set; } = ReconnectPolicy.DefaultMaxDelay;
 
     /// <summary>The most items kept per feed (the newest). Default: 1000, the server's default item retention.</summary>
     public int MaxItemsPerFeed { get; set; } = 1000;
@@ -36,7 +39,7 @@ public sealed class LiveFeedReaderOptions
     /// </summary>
     public HttpClient? HttpClient { get; set; }
 
-    /// <summary>The clock for the gap timeout. Default: <see cref="TimeProvider.System"/>.</summary>
+    /// <summary>The clock for the gap timeout and for <c>Retry-After</c>. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Test seam: what the hub's pushed events become before the reader sees them (drop, reorder, delay).</summary>

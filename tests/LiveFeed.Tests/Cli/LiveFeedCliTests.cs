@@ -159,6 +159,34 @@ public sealed class LiveFeedCliTests : IDisposable
     }
 
     [Fact]
+    public async Task TailOfAnInstanceThatAcceptsAndDropsEveryConnectionMakesOnlyAFewAttemptsIn10Seconds()
+    {
+        // Its Redis away, the instance accepts each hub connection and closes it after the handshake.
+        var gate = new HubGate();
+        await using var redis = await RedisServer.StartNewAsync();
+        using var server = new LiveFeedServer(RedisSettings.For(redis), services: gate.Install);
+        var feed = NewsroomRequests.UniqueFeed("away");
+        using (var newsroom = server.CreateNewsroomClient())
+        {
+            await newsroom.PublishAsync(feed, "Before Redis went away");
+        }
+
+        using var stop = new CancellationTokenSource();
+        var (exit, output, _) = CliRun.Start(stop.Token, "tail", "-f", feed, "--server", server.BaseAddress.ToString());
+        // Shown: subscribed, so the connection is set up on the backplane and Redis going away does not drop it by itself.
+        await output.WaitForAsync(text => text.Contains("Before Redis went away", StringComparison.Ordinal), "the first item");
+
+        await redis.StopAsync();
+        gate.DropConnections();
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+
+        // Waits of up to 1, 2, 4, 8 s: about five attempts in 10 s (a loop that starts over after each connect makes hundreds).
+        Assert.InRange(gate.Negotiates.Count - 1, 1, 8);
+        Assert.Equal(0, await exit.WaitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
     public async Task TailOfMoreFeedsThanAConnectionFollowsIsOneLineOnStderrAndExitCode2()
     {
         var run = await Cli(["tail", .. Enumerable.Range(1, 21).SelectMany(i => new[] { "-f", $"feed{i}" })]);

@@ -216,6 +216,50 @@ public sealed class LiveFeedReaderTests
         Assert.Equal(LiveFeedConnectionState.Offline, reader.State);
     }
 
+    [Fact]
+    public async Task AReaderOfAnInstanceThatAcceptsAndDropsEveryConnectionMakesOnlyAFewAttemptsIn10Seconds()
+    {
+        // With its Redis away, an instance accepts a hub connection and closes it right after the handshake (the
+        // backplane cannot subscribe it). A connection that never got a Subscribe answered is a failure: the waits grow.
+        var gate = new HubGate();
+        await using var redis = await RedisServer.StartNewAsync();
+        using var server = new LiveFeedServer(RedisSettings.For(redis), services: gate.Install);
+        await using var reader = new LiveFeedReader(server.BaseAddress);
+        await reader.StartAsync();
+        // Answered: the connection is set up on the backplane, so that Redis going away does not drop it by itself.
+        await reader.SubscribeAsync(NewsroomRequests.UniqueFeed("away"));
+
+        await redis.StopAsync();
+        gate.DropConnections();
+        await Task.Delay(TimeSpan.FromSeconds(10));
+
+        // Waits of up to 1, 2, 4, 8 s: about five attempts in 10 s (a loop that starts over after each connect makes hundreds).
+        Assert.InRange(gate.Negotiates.Count - 1, 1, 8);
+        Assert.Equal(LiveFeedConnectionState.Reconnecting, reader.State);
+    }
+
+    [Fact]
+    public async Task AfterADropTheReaderWaitsAsLongAsRetryAfterSaysBeforeItConnectsAgain()
+    {
+        var gate = new HubGate();
+        using var server = new LiveFeedServer(services: gate.Install);
+        await using var reader = new LiveFeedReader(server.BaseAddress);
+        var updates = new UpdateRecorder(reader);
+        await reader.StartAsync();
+        await reader.SubscribeAsync("main");
+
+        gate.Refuse(429, retryAfterSeconds: 3);
+        gate.DropConnections();
+        var refused = (await gate.WaitForNegotiatesAsync(2, TimeSpan.FromSeconds(10)))[1];
+        gate.Admit();
+        var next = (await gate.WaitForNegotiatesAsync(3, TimeSpan.FromSeconds(15)))[2];
+        await updates.WaitForStateAsync(LiveFeedConnectionState.Reconnecting);
+        await updates.WaitForStateAsync(LiveFeedConnectionState.Live);
+
+        Assert.Equal(429, refused.Status);
+        Assert.True(next.At - refused.At >= TimeSpan.FromSeconds(2.9), $"asked again {(next.At - refused.At).TotalSeconds:0.00} s after a Retry-After of 3 s");
+    }
+
     internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
