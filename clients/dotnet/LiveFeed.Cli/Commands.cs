@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using LiveFeed.Client;
 using LiveFeed.Contracts;
 
@@ -232,7 +233,18 @@ internal static class Commands
             await error.WriteLineAsync($"livefeed: the server refused the newsroom key ({exception.Status}): check --key or LIVEFEED_KEY.");
             return ExitCodes.Unauthorized;
         }
-        catch (LiveFeedApiException exception) when (exception.Status is 429 or >= 500)
+        catch (LiveFeedApiException exception) when (exception.Status == 429)
+        {
+            await error.WriteLineAsync($"livefeed: {OneLine(exception.Message)} (429)");
+            return ExitCodes.TooManyRequests;
+        }
+        catch (HttpRequestException exception) when (exception.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            // tail's first connection: the SignalR client reports the status of a refused negotiate, not its body.
+            await error.WriteLineAsync($"livefeed: the LiveFeed server at {context.ServerText} takes no more new connections from this address for now (429); try again later.");
+            return ExitCodes.TooManyRequests;
+        }
+        catch (LiveFeedApiException exception) when (exception.Status >= 500)
         {
             await error.WriteLineAsync($"livefeed: {OneLine(exception.Message)} ({exception.Status}); try again later.");
             return ExitCodes.Unreachable;

@@ -16,4 +16,10 @@ internal static class ExitCodes
 
     /// <summary>No newsroom key, or the server refused it.</summary>
     public const int Unauthorized = 4;
+
+    /// <summary>
+    /// Past a rate limit (429): this newsroom key's writes, or new connections from this address. Nothing was
+    /// stored; try again after the wait the message names (a script can tell this from an outage, code 3).
+    /// </summary>
+    public const int TooManyRequests = 5;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using LiveFeed.Client;
 using LiveFeed.Contracts;
 
@@ -32,7 +33,10 @@ internal sealed class ItemFormat(TimeZoneInfo timeZone)
         _ => Line(feedEvent.Item),
     };
 
-    public static string Json<T>(T value) => JsonSerializer.Serialize(value, LiveFeedJson.Options);
+    // Every field, null ones too: a script reads the same shape every time ("body": null, not a missing key).
+    private static readonly JsonSerializerOptions JsonOutput = new(LiveFeedJson.Options) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
+    public static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonOutput);
 
     // Headlines are one line by contract; never let a body's line breaks or escape codes reach the terminal.
     private static string OneLine(string text) =>

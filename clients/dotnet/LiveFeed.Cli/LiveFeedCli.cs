@@ -55,7 +55,8 @@ internal static class LiveFeedCli
         var common = new CommonOptions();
         var root = new RootCommand(
             "Post to and follow the feeds of a LiveFeed server.\n" +
-            "Exit codes: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable, 4 newsroom key missing or refused.");
+            "Exit codes: 0 done, 1 refused by the server, 2 bad command line, 3 server unreachable, 4 newsroom key missing or refused, " +
+            "5 past a rate limit (429).");
         root.Options.Add(common.Server);
         root.Options.Add(common.Key);
         root.Options.Add(common.Json);

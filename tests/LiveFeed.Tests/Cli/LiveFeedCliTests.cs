@@ -48,6 +48,13 @@ public sealed class LiveFeedCliTests : IDisposable
         Assert.Equal(("For a script", "business", LiveFeedServer.KeyName), (item.Headline, item.Feed, item.Author));
         var items = JsonSerializer.Deserialize<List<FeedItem>>(listed.Output.Text, LiveFeedJson.Options)!;
         Assert.Equal([item.Id], items.Select(listedItem => listedItem.Id));
+        // A field without a value is there, as null: a script reads the same shape every time.
+        foreach (var json in new[] { JsonDocument.Parse(posted.Output.Text).RootElement, JsonDocument.Parse(listed.Output.Text).RootElement[0] })
+        {
+            Assert.Equal(
+                [JsonValueKind.Null, JsonValueKind.Null, JsonValueKind.Null, JsonValueKind.Null],
+                new[] { "body", "link", "updatedAt", "retractedAt" }.Select(name => json.TryGetProperty(name, out var value) ? value.ValueKind : JsonValueKind.Undefined));
+        }
     }
 
     [Fact]
@@ -156,6 +163,36 @@ public sealed class LiveFeedCliTests : IDisposable
         Assert.Equal(3, run.ExitCode);
         var line = Assert.Single(run.Error.Lines);
         Assert.StartsWith($"livefeed: cannot reach the LiveFeed server at {nowhere}: ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PastTheWriteLimitIsOneLineOnStderrAndExitCode5()
+    {
+        // The second write's Retry-After is far beyond what the tool waits out.
+        using var server = OneAnHour("Writes");
+        var variables = new Dictionary<string, string> { ["LIVEFEED_URL"] = server.BaseAddress.ToString(), ["LIVEFEED_KEY"] = LiveFeedServer.NewsroomKey };
+        Assert.Equal(0, (await CliRun.RunAsync(variables, "post", "The first")).ExitCode);
+
+        var refused = await CliRun.RunAsync(variables, "post", "One too many");
+
+        Assert.Equal(5, refused.ExitCode);
+        var line = Assert.Single(refused.Error.Lines);
+        Assert.StartsWith("livefeed: Too many requests: ", line, StringComparison.Ordinal);
+        Assert.Contains("(429)", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TailPastTheNewConnectionLimitIsOneLineOnStderrAndExitCode5()
+    {
+        // The test's own connection takes this address's one.
+        using var server = OneAnHour("NewConnections");
+        await using var first = await server.ConnectReaderAsync(negotiate: true);
+
+        var refused = await CliRun.RunAsync(null, "tail", "--server", server.BaseAddress.ToString()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(5, refused.ExitCode);
+        var line = Assert.Single(refused.Error.Lines);
+        Assert.Contains("(429)", line, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -392,6 +429,14 @@ public sealed class LiveFeedCliTests : IDisposable
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal((0, ""), (process.ExitCode, await stderr));
     }
+
+    /// <summary>A server that allows one of <c>Limits:{limit}</c> an hour.</summary>
+    private static LiveFeedServer OneAnHour(string limit) => new(new Dictionary<string, string?>
+    {
+        [$"Limits:{limit}:TokenLimit"] = "1",
+        [$"Limits:{limit}:TokensPerPeriod"] = "1",
+        [$"Limits:{limit}:ReplenishmentPeriod"] = "01:00:00",
+    });
 
     private Task<CliRun> Cli(params string[] args) =>
         CliRun.RunAsync(new Dictionary<string, string> { ["LIVEFEED_URL"] = Server, ["LIVEFEED_KEY"] = LiveFeedServer.NewsroomKey }, args);
