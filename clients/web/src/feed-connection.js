@@ -1,10 +1,14 @@
-// One hub connection that follows one feed: connects, subscribes, reconnects for ever, and
-// resubscribes from the last applied position after every reconnect (automatic reconnect
-// makes a new connection, which has no subscriptions). What to apply, and when to start
-// over, is FeedFollower's business.
-import { HubConnectionBuilder, HttpTransportType, LogLevel } from "@microsoft/signalr";
+// One hub connection that follows one feed: connects, subscribes, reconnects for ever (when:
+// reconnect-policy.js), and resubscribes from the last applied position after every reconnect
+// (automatic reconnect makes a new connection, which has no subscriptions). What to apply, and
+// when to start over, is FeedFollower's business.
+import {
+  AbortError, DefaultHttpClient, HubConnectionBuilder, HttpClient, HttpError, HttpResponse, HttpTransportType, LogLevel,
+  NullLogger, TimeoutError,
+} from "@microsoft/signalr";
 import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
 import { FeedFollower } from "./feed-follower.js";
+import { ReconnectPolicy, parseRetryAfter } from "./reconnect-policy.js";
 
 /** Connection states a page shows. */
 export const ConnectionState = Object.freeze({
@@ -17,10 +21,71 @@ export const ConnectionState = Object.freeze({
 // After this long without a connection the page says "offline" (it keeps trying).
 const OFFLINE_AFTER_MS = 15000;
 
-/** Delays between reconnect attempts: quick at first, then every 5 to 10 seconds, for ever. */
-export function reconnectDelay(attempt) {
-  const steps = [0, 1000, 2000, 3000, 5000];
-  return attempt < steps.length ? steps[attempt] : 5000 + Math.floor(Math.random() * 5000);
+/**
+ * The SignalR client's HTTP, except that it sends the negotiate itself, as the client's own fetch
+ * client would: the client turns a refused negotiate into an error without its status or headers,
+ * and a 429's or 503's Retry-After must reach the reconnect policy.
+ */
+class RetryAfterHttpClient extends HttpClient {
+  constructor(onRetryAfter) {
+    super();
+    this._inner = new DefaultHttpClient(NullLogger.instance);
+    this._onRetryAfter = onRetryAfter;
+  }
+
+  send(request) {
+    return request.method === "POST" && new URL(request.url, location.href).pathname.endsWith("/negotiate")
+      ? this._negotiate(request)
+      : this._inner.send(request);
+  }
+
+  getCookieString(url) {
+    return this._inner.getCookieString(url);
+  }
+
+  async _negotiate(request) {
+    const abort = new AbortController();
+    let error = null;
+    if (request.abortSignal) {
+      request.abortSignal.onabort = () => {
+        error = new AbortError();
+        abort.abort();
+      };
+    }
+
+    const timer = request.timeout ? setTimeout(() => {
+      error = new TimeoutError();
+      abort.abort();
+    }, request.timeout) : null;
+    try {
+      const response = await fetch(request.url, {
+        method: "POST",
+        cache: "no-cache",
+        credentials: request.withCredentials === true ? "include" : "same-origin",
+        headers: { "X-Requested-With": "XMLHttpRequest", ...request.headers },
+        mode: "cors",
+        signal: abort.signal,
+      });
+      const content = await response.text();
+      if (!response.ok) {
+        const wait = response.status === 429 || response.status === 503 ? parseRetryAfter(response.headers.get("Retry-After")) : null;
+        if (wait !== null) {
+          this._onRetryAfter(wait);
+        }
+
+        throw new HttpError(content || response.statusText, response.status);
+      }
+
+      return new HttpResponse(response.status, response.statusText, content);
+    } catch (e) {
+      throw error ?? e;
+    } finally {
+      clearTimeout(timer);
+      if (request.abortSignal) {
+        request.abortSignal.onabort = null;
+      }
+    }
+  }
 }
 
 /**
@@ -35,15 +100,19 @@ export function reconnectDelay(attempt) {
  * @returns {{ stop: () => Promise<void> }}
  */
 export function followFeed({ server, feed, protocol = "messagepack", onReset, onEvent, onState }) {
+  // One count of attempts for both ways a connection comes back: SignalR's automatic reconnect
+  // (whose own count starts over with every drop) and the loop below.
+  const policy = new ReconnectPolicy();
   const builder = new HubConnectionBuilder()
     .withUrl(`${server}/hubs/feed`, {
       withCredentials: false,
+      httpClient: new RetryAfterHttpClient((ms) => policy.retryAfter(ms)),
       // MessagePack is binary: Server-Sent Events cannot carry it.
       transport: protocol === "messagepack"
         ? HttpTransportType.WebSockets | HttpTransportType.LongPolling
         : HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling,
     })
-    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ({ previousRetryCount }) => reconnectDelay(previousRetryCount) })
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: () => policy.nextDelay() })
     .configureLogging(LogLevel.None);
   if (protocol === "messagepack") {
     builder.withHubProtocol(new MessagePackHubProtocol());
@@ -89,21 +158,17 @@ export function followFeed({ server, feed, protocol = "messagepack", onReset, on
 
   connection.on("FeedEvent", (event) => follower.receive(event));
 
-  // Connections in a row that did not get as far as live. A server that accepts a connection and
-  // then cannot serve it (its Redis is away) must not be asked again at once, again and again:
-  // the wait grows with this count, which only a live connection resets.
-  let failures = 0;
-
   // Subscribes on the connection that is open now; if that fails, drops the connection so
-  // that the next one tries again.
+  // that the next one tries again. Only an answered Subscribe makes the connection healthy: a
+  // server that accepts a connection and then cannot serve it (its Redis is away) must see the
+  // waits grow, not a loop.
   const subscribe = async () => {
     try {
       await follower.subscribe();
-      failures = 0;
+      policy.healthy();
       setState(ConnectionState.live);
     } catch {
       if (!stopped) {
-        failures++;
         await connection.stop();
         startLoop();
       }
@@ -119,6 +184,7 @@ export function followFeed({ server, feed, protocol = "messagepack", onReset, on
   });
 
   let looping = false;
+  let firstAttempt = true;
   async function startLoop() {
     if (looping) {
       return;
@@ -126,20 +192,20 @@ export function followFeed({ server, feed, protocol = "messagepack", onReset, on
 
     looping = true;
     while (!stopped) {
-      if (failures > 0) {
-        await new Promise((resolve) => setTimeout(resolve, reconnectDelay(failures)));
+      if (!firstAttempt) {
+        await new Promise((resolve) => setTimeout(resolve, policy.nextDelay()));
         if (stopped) {
           break;
         }
       }
 
+      firstAttempt = false;
       try {
         await connection.start();
         looping = false;
         await subscribe();
         return;
       } catch {
-        failures++;
         if (state !== ConnectionState.offline) {
           setState(ConnectionState.reconnecting);
         }

@@ -19,7 +19,7 @@ public sealed partial class ReaderPageTests(BrowserFixture browser) : IClassFixt
     // "Within 1 s" in the issue: waited for, with a bound that a busy two-core machine keeps.
     private static readonly LocatorAssertionsToHaveCountOptions Promptly = new() { Timeout = 5_000 };
 
-    // Reconnect attempts come 0, 1, 2, 3, 5 s apart, then every 5 to 10 s; a server starts in a few seconds.
+    // Reconnect attempts wait at random up to 1, 2, 4, 8, 16 s, then up to 30 s; a server starts in a few seconds.
     private static readonly LocatorAssertionsToHaveAttributeOptions Reconnected = new() { Timeout = 30_000 };
 
     private readonly LiveFeedServer _server = new();
@@ -295,25 +295,38 @@ public sealed partial class ReaderPageTests(BrowserFixture browser) : IClassFixt
     {
         // With its Redis away, an instance accepts a hub connection and closes it at once (the backplane cannot
         // subscribe it). The page must back off, not reconnect in a tight loop.
+        var gate = new HubGate();
         await using var redis = await RedisServer.StartNewAsync();
-        using var server = new LiveFeedServer(RedisSettings.For(redis));
+        using var server = new LiveFeedServer(RedisSettings.For(redis), services: gate.Install);
         await redis.StopAsync();
         var page = await browser.NewPageAsync();
-        var negotiates = 0;
-        page.Request += (_, request) =>
-        {
-            if (request.Url.Contains("/hubs/feed/negotiate", StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref negotiates);
-            }
-        };
 
         await page.GotoAsync(new Uri(server.BaseAddress, $"/?feed={NewsroomRequests.UniqueFeed("away")}").ToString());
-        await Task.Delay(TimeSpan.FromSeconds(8));
+        await Task.Delay(TimeSpan.FromSeconds(10));
 
-        // Waits of 1, 2, 3 and 5 s: at most about five tries in 8 s (a tight loop makes dozens).
-        Assert.InRange(Volatile.Read(ref negotiates), 1, 8);
+        // Waits of up to 1, 2, 4, 8 s: about five tries in 10 s (a tight loop makes hundreds).
+        Assert.InRange(gate.Negotiates.Count, 1, 8);
         await Expect(page.Locator(".lf-status")).Not.ToHaveAttributeAsync("data-state", "live");
+    }
+
+    [Fact]
+    public async Task AfterADropThePageWaitsAsLongAsRetryAfterSaysBeforeItConnectsAgain()
+    {
+        // A deploy: the instance the page was on answers new connections 503 with Retry-After.
+        var gate = new HubGate();
+        using var server = new LiveFeedServer(services: gate.Install);
+        var page = await browser.NewPageAsync();
+        await OpenReaderAsync(page, server.BaseAddress, NewsroomRequests.UniqueFeed("polite"));
+
+        gate.Refuse(503, retryAfterSeconds: 3);
+        gate.DropConnections();
+        var refused = (await gate.WaitForNegotiatesAsync(2, TimeSpan.FromSeconds(10)))[1];
+        gate.Admit();
+        var next = (await gate.WaitForNegotiatesAsync(3, TimeSpan.FromSeconds(15)))[2];
+
+        Assert.Equal(503, refused.Status);
+        Assert.True(next.At - refused.At >= TimeSpan.FromSeconds(2.9), $"asked again {(next.At - refused.At).TotalSeconds:0.00} s after a Retry-After of 3 s");
+        await Expect(page.Locator(".lf-status")).ToHaveAttributeAsync("data-state", "live", Reconnected);
     }
 
     internal static async Task<IResponse> OpenReaderAsync(IPage page, Uri server, string feed, string protocol = "messagepack")
