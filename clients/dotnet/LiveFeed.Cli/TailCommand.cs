@@ -29,7 +29,19 @@ internal sealed class TailCommand(CliContext context, IReadOnlyList<string> feed
             }
         };
 
-        await reader.StartAsync(cancellationToken);
+        try
+        {
+            await reader.StartAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is not (HttpRequestException or OperationCanceledException))
+        {
+            // The server took the connection and closed it before it was usable (an instance whose Redis is away
+            // does that), or no transport got through. Once connected, the reader retries such losses by itself.
+            await error.WriteLineAsync(
+                $"livefeed: the LiveFeed server at {context.ServerText} closed the connection as it opened ({exception.Message.ReplaceLineEndings(" ")}); try again later.");
+            return ExitCodes.Unreachable;
+        }
+
         foreach (var feed in feeds)
         {
             await reader.SubscribeAsync(feed, cancellationToken);

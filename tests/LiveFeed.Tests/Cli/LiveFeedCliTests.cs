@@ -224,6 +224,21 @@ public sealed class LiveFeedCliTests : IDisposable
     }
 
     [Fact]
+    public async Task TailOfAServerThatClosesTheConnectionAsItOpensIsOneLineOnStderrAndExitCode3()
+    {
+        // What an instance whose Redis is away can do to the very first connection: accept it, then close it.
+        var gate = new HubGate();
+        using var server = new LiveFeedServer(services: gate.Install);
+        gate.CloseConnections();
+
+        var run = await CliRun.RunAsync(null, "tail", "--server", server.BaseAddress.ToString()).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(3, run.ExitCode);
+        var line = Assert.Single(run.Error.Lines);
+        Assert.StartsWith($"livefeed: the LiveFeed server at {server.BaseAddress} closed the connection as it opened", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TailOfMoreFeedsThanAConnectionFollowsIsOneLineOnStderrAndExitCode2()
     {
         var run = await Cli(["tail", .. Enumerable.Range(1, 21).SelectMany(i => new[] { "-f", $"feed{i}" })]);

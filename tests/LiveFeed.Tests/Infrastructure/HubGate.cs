@@ -9,8 +9,8 @@ namespace LiveFeed.Tests.Infrastructure;
 
 /// <summary>
 /// In front of a <see cref="LiveFeedServer"/>'s hub, ahead of everything else: records every negotiate (when it
-/// came, what it was answered), and on demand answers negotiates with a refusal (429 or 503 with Retry-After)
-/// or drops every open hub connection. How a test counts and times a client's connection attempts from the
+/// came, what it was answered), and on demand answers negotiates with a refusal (429 or 503 with Retry-After),
+/// drops every open hub connection, or closes each new one as it opens. How a test counts and times a client's connection attempts from the
 /// server's side. Give <see cref="Install"/> as the server's <c>services</c>.
 /// </summary>
 public sealed class HubGate
@@ -19,6 +19,7 @@ public sealed class HubGate
     private readonly List<Negotiate> _negotiates = [];
     private readonly HashSet<HttpContext> _connections = [];
     private (int Status, int RetryAfterSeconds)? _refusal;
+    private bool _closing;
 
     /// <summary>The negotiates so far, oldest first.</summary>
     public IReadOnlyList<Negotiate> Negotiates
@@ -61,6 +62,15 @@ public sealed class HubGate
             {
                 connection.Abort();
             }
+        }
+    }
+
+    /// <summary>From now on every hub connection (after its negotiate) is cut as it opens, before it reaches the hub.</summary>
+    public void CloseConnections()
+    {
+        lock (_lock)
+        {
+            _closing = true;
         }
     }
 
@@ -108,6 +118,12 @@ public sealed class HubGate
 
         lock (_lock)
         {
+            if (_closing)
+            {
+                context.Abort();
+                return;
+            }
+
             _connections.Add(context);
         }
 
