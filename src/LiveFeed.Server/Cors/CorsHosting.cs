@@ -1,5 +1,6 @@
 using LiveFeed.Contracts;
 using LiveFeed.Server.Api;
+using LiveFeed.Server.FeedDocuments;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -139,6 +140,12 @@ internal sealed class LiveFeedCorsPolicyProvider(IOptions<CorsOptions> options) 
         if (CorsHosting.IsHub(request))
         {
             return Task.FromResult<CorsPolicy?>(_hub);
+        }
+
+        // The feed documents are public reads too.
+        if (FeedDocumentsApi.IsFeedDocument(request))
+        {
+            return Task.FromResult<CorsPolicy?>(_reads);
         }
 
         if (!CorsHosting.IsApi(request))

@@ -2,6 +2,7 @@ using LiveFeed.Server.Api;
 using LiveFeed.Server.ApiDocs;
 using LiveFeed.Server.Broadcast;
 using LiveFeed.Server.Cors;
+using LiveFeed.Server.FeedDocuments;
 using LiveFeed.Server.Health;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Limits;
@@ -86,6 +87,7 @@ internal static class LiveFeedHosting
 
         app.MapFeedHub();
         app.MapFeedsApi();
+        app.MapFeedDocuments();
         app.MapHealth();
         app.MapLiveFeedMetrics();
         app.MapApiDocs();

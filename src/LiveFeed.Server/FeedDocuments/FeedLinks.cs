@@ -1,0 +1,21 @@
+using LiveFeed.Contracts;
+
+namespace LiveFeed.Server.FeedDocuments;
+
+/// <summary>
+/// The absolute addresses a feed document links to, built from the request that asked for it (its scheme, host and
+/// path base: behind a proxy, <c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c> makes them the public ones).
+/// </summary>
+internal sealed class FeedLinks(HttpRequest request, string feed)
+{
+    private readonly string _base = $"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase.ToUriComponent()}";
+
+    /// <summary>The reader page of the feed.</summary>
+    public Uri ReaderPage => new(feed == FeedName.Default ? $"{_base}/" : $"{_base}/?feed={feed}");
+
+    /// <summary>The feed document in <paramref name="format"/>.</summary>
+    public Uri Document(FeedDocumentFormat format) => new($"{_base}{FeedDocumentsApi.PathOf(feed, format)}");
+
+    /// <summary>The item's own page.</summary>
+    public Uri ItemPage(FeedItem item) => new($"{_base}/feeds/{feed}/items/{Uri.EscapeDataString(item.Id)}");
+}
