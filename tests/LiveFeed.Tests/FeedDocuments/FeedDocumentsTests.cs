@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.ServiceModel.Syndication;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Xml;
 using LiveFeed.Contracts;
 using LiveFeed.Tests.Api;
@@ -238,6 +239,36 @@ public sealed class FeedDocumentsTests(ApiServerFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("https://news.example", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.False(response.Headers.Contains("Access-Control-Allow-Credentials"));
+    }
+
+    [Fact]
+    public async Task TheReaderPageLinksToItsFeedsDocuments()
+    {
+        var feed = NewsroomRequests.UniqueFeed("doc");
+        await _newsroom.PublishAsync(feed, "On the page");
+
+        using var page = await _anonymous.GetAsync(new Uri($"/?feed={feed}", UriKind.Relative));
+        var html = await page.Content.ReadAsStringAsync();
+
+        var links = Regex.Matches(html, "<link rel=\"alternate\" type=\"([^\"]+)\" title=\"[^\"]+\" href=\"([^\"]+)\">")
+            .Select(match => (Type: match.Groups[1].Value, Href: match.Groups[2].Value))
+            .ToList();
+        Assert.Equal(["application/atom+xml", "application/rss+xml", "application/feed+json"], links.Select(link => link.Type));
+        foreach (var (type, href) in links)
+        {
+            using var document = await _anonymous.GetAsync(new Uri(new Uri(fixture.Server.BaseAddress, $"/?feed={feed}"), href));
+            Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+            Assert.Equal(type, document.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("On the page", await document.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // The main feed's page is the bare address; a name that is no feed name gets no links (and is never echoed).
+        using var main = await _anonymous.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Contains("href=\"/feeds/main.atom\"", await main.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var hostile = await _anonymous.GetAsync(new Uri("/?feed=%22%3E%3Cscript%3Ealert(1)%3C/script%3E", UriKind.Relative));
+        var hostileHtml = await hostile.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("rel=\"alternate\"", hostileHtml, StringComparison.Ordinal);
+        Assert.DoesNotContain("alert(1)", hostileHtml, StringComparison.Ordinal);
     }
 
     private async Task<(string Feed, FeedItem First, FeedItem Corrected, FeedItem Third)> FeedWithACorrectionAndARetractionAsync()
