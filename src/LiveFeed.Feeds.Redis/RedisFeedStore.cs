@@ -155,21 +155,38 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
     }
 
     /// <inheritdoc />
-    public async Task<FeedPage> ReadAsync(string feed, FeedPosition? after, int maxEvents, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FeedPage>> ReadPagesAsync(string feed, IReadOnlyList<PageRequest> requests, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(requests);
         cancellationToken.ThrowIfCancellationRequested();
-        var result = await Call(async database => (RedisResult[])(await database.ScriptEvaluateAsync(
-            RedisScripts.Read,
-            [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.LiveItems(feed)],
-            [after is null ? "0" : "1", after?.Epoch ?? string.Empty, after?.Sequence ?? 0, maxEvents, _options.SnapshotSize,
-                NewEpoch(), (long)EmptyFeedEpochLifetime.TotalMilliseconds]))!);
 
-        var epoch = (string)result[1]!;
-        var page = new FeedPage { Feed = feed, Epoch = epoch, Sequence = (long)result[2], Reset = (string?)result[0] == "reset" };
-        return page.Reset
-            ? page with { Items = result.Skip(3).Select(ParseItem).ToList() }
-            : page with { Events = result.Skip(3).Select(entry => ParseEvent(feed, epoch, entry)).ToList() };
+        // read.lua needs of the readers' positions only, per epoch, the distinct sequences and how far any may read.
+        List<RedisValue> arguments =
+            [_options.SnapshotSize, NewEpoch(), (long)EmptyFeedEpochLifetime.TotalMilliseconds, requests.Any(r => r.After is null) ? "1" : "0"];
+        foreach (var epoch in requests.Where(r => r.After is not null).GroupBy(r => r.After!.Value.Epoch, StringComparer.Ordinal))
+        {
+            var sequences = epoch.Select(r => r.After!.Value.Sequence).Distinct().Order().ToList();
+            arguments.Add(epoch.Key);
+            arguments.Add(epoch.Max(r => Reach(r.After!.Value.Sequence, r.MaxEvents)));
+            arguments.Add(sequences.Count);
+            arguments.AddRange(sequences.Select(sequence => (RedisValue)sequence));
+        }
+
+        var result = await Call(async database => (RedisResult[])(await database.ScriptEvaluateAsync(
+            RedisScripts.Read, [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.LiveItems(feed)], [.. arguments]))!);
+
+        var feedEpoch = (string)result[0]!;
+        var eventCount = (int)result[4];
+        var tail = new FeedTail(
+            feed, feedEpoch, (long)result[1], (long)result[2], (long)result[3],
+            result.Skip(6).Take(eventCount).Select(entry => ParseEvent(feed, feedEpoch, entry)).ToList(),
+            (string?)result[5] == "1" ? result.Skip(6 + eventCount).Select(ParseItem).ToList() : null);
+        return requests.Select(tail.PageFor).ToList();
     }
+
+    /// <summary>The furthest sequence a reader after <paramref name="sequence"/> may read to (it may be any number a client sent).</summary>
+    private static long Reach(long sequence, int maxEvents) =>
+        sequence > long.MaxValue - Math.Max(0, maxEvents) ? long.MaxValue : sequence + Math.Max(0, maxEvents);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<FeedSummary>> ListFeedsAsync(CancellationToken cancellationToken)

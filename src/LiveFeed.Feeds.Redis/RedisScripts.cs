@@ -14,7 +14,7 @@ internal static class RedisScripts
     /// <summary>Whether a write whose answer never came happened, and its event.</summary>
     public static readonly string Outcome = Load("outcome");
 
-    /// <summary>The events after a position, or a reset page.</summary>
+    /// <summary>What answers several readers of a feed at once: the events after their positions, the latest items for a reset.</summary>
     public static readonly string Read = Load("read-epoch") + Load("read");
 
     /// <summary>A page of live items, newest first.</summary>

@@ -44,15 +44,33 @@ public interface IFeedStore
     Task<ItemsSlice> ListItemsAsync(string feed, string? beforeItemId, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// What a reader at <paramref name="after"/> needs, by the contract's rules: the events after it
-    /// (at most <paramref name="maxEvents"/>, oldest first) when it is in the current epoch and all of them
-    /// are kept; otherwise a reset page with the latest <see cref="FeedOptions.SnapshotSize"/> items.
+    /// What each of several readers of one feed needs, read in one atomic step: answer <c>i</c> is the page of
+    /// <c>requests[i]</c>, and all answers are of the same moment. A reader at a position gets, by the contract's
+    /// rules, the events after it (at most <see cref="PageRequest.MaxEvents"/>, oldest first) when it is in the current
+    /// epoch and all of them are kept; otherwise, and without a position, a reset page with the latest
+    /// <see cref="FeedOptions.SnapshotSize"/> items. Pages are built by <see cref="FeedTail.PageFor"/>.
+    /// One reader's read is <see cref="FeedStoreReads.ReadAsync"/>.
     /// </summary>
-    Task<FeedPage> ReadAsync(string feed, FeedPosition? after, int maxEvents, CancellationToken cancellationToken);
+    Task<IReadOnlyList<FeedPage>> ReadPagesAsync(string feed, IReadOnlyList<PageRequest> requests, CancellationToken cancellationToken);
 
     /// <summary>Every feed that has at least one event.</summary>
     Task<IReadOnlyList<FeedSummary>> ListFeedsAsync(CancellationToken cancellationToken);
 
     /// <summary>Throws <see cref="FeedStoreUnavailableException"/> when the store cannot be reached.</summary>
     Task CheckAvailableAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Reads of one reader.</summary>
+public static class FeedStoreReads
+{
+    /// <summary>
+    /// What a reader at <paramref name="after"/> needs, by the contract's rules: the events after it
+    /// (at most <paramref name="maxEvents"/>, oldest first) when it is in the current epoch and all of them
+    /// are kept; otherwise a reset page with the latest <see cref="FeedOptions.SnapshotSize"/> items.
+    /// </summary>
+    public static async Task<FeedPage> ReadAsync(this IFeedStore store, string feed, FeedPosition? after, int maxEvents, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return (await store.ReadPagesAsync(feed, [new PageRequest(after, maxEvents)], cancellationToken))[0];
+    }
 }

@@ -59,6 +59,33 @@ internal sealed class InMemoryFeedLog(string epoch, FeedOptions options)
         return count <= 0 ? [] : _events.GetRange(start, count);
     }
 
+    /// <summary>
+    /// A read that answers every one of <paramref name="requests"/>: the events from the furthest-back reader that can
+    /// resume up to the furthest any of them may take, and the latest items when one needs a reset.
+    /// </summary>
+    public FeedTail Tail(string feed, IReadOnlyList<PageRequest> requests)
+    {
+        long? from = null;
+        long to = 0;
+        var reset = false;
+        foreach (var request in requests)
+        {
+            if (ResumeRule.CanResume(request.After, epoch, Sequence, OldestKeptSequence))
+            {
+                var after = request.After!.Value.Sequence;
+                from = Math.Min(from ?? after, after);
+                to = Math.Max(to, Math.Min(Sequence, after + Math.Max(0, request.MaxEvents)));
+            }
+            else
+            {
+                reset = true;
+            }
+        }
+
+        var events = from is { } first ? EventsAfter(first, (int)(to - first)) : [];
+        return new FeedTail(feed, epoch, Sequence, OldestKeptSequence, from ?? Sequence, events, reset ? Latest(null, options.SnapshotSize).Items : null);
+    }
+
     public (IReadOnlyList<FeedItem> Items, bool HasOlder) Latest(string? beforeItemId, int limit)
     {
         var end = _items.Count;

@@ -113,39 +113,24 @@ public sealed class InMemoryFeedStore(IOptions<FeedOptions> options, TimeProvide
     }
 
     /// <inheritdoc />
-    public Task<FeedPage> ReadAsync(string feed, FeedPosition? after, int maxEvents, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<FeedPage>> ReadPagesAsync(string feed, IReadOnlyList<PageRequest> requests, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(requests);
+        FeedTail tail;
         if (!_feeds.TryGetValue(feed, out var log))
         {
             // An unknown feed is an empty one; reading it must not create it.
-            return Task.FromResult(after is { Sequence: 0 } p && p.Epoch == Epoch
-                ? new FeedPage { Feed = feed, Epoch = Epoch, Sequence = 0, Reset = false }
-                : new FeedPage { Feed = feed, Epoch = Epoch, Sequence = 0, Reset = true });
+            tail = new FeedTail(feed, Epoch, 0, 1, 0, [], []);
         }
-
-        lock (log)
+        else
         {
-            if (ResumeRule.CanResume(after, Epoch, log.Sequence, log.OldestKeptSequence))
+            lock (log)
             {
-                return Task.FromResult(new FeedPage
-                {
-                    Feed = feed,
-                    Epoch = Epoch,
-                    Sequence = log.Sequence,
-                    Reset = false,
-                    Events = log.EventsAfter(after!.Value.Sequence, maxEvents),
-                });
+                tail = log.Tail(feed, requests);
             }
-
-            return Task.FromResult(new FeedPage
-            {
-                Feed = feed,
-                Epoch = Epoch,
-                Sequence = log.Sequence,
-                Reset = true,
-                Items = log.Latest(null, _options.SnapshotSize).Items,
-            });
         }
+
+        return Task.FromResult<IReadOnlyList<FeedPage>>(requests.Select(tail.PageFor).ToList());
     }
 
     /// <inheritdoc />

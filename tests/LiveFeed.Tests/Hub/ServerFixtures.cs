@@ -75,8 +75,8 @@ public sealed class SlowStoreServer : IDisposable
 
     private sealed class SlowFeedStore(IFeedStore inner) : IFeedStore
     {
-        public Task<FeedPage> ReadAsync(string feed, FeedPosition? after, int maxEvents, CancellationToken cancellationToken) =>
-            Late(inner.ReadAsync(feed, after, maxEvents, cancellationToken), ReadDelay);
+        public Task<IReadOnlyList<FeedPage>> ReadPagesAsync(string feed, IReadOnlyList<PageRequest> requests, CancellationToken cancellationToken) =>
+            Late(inner.ReadPagesAsync(feed, requests, cancellationToken), ReadDelay);
 
         public Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken) =>
             Late(inner.PublishAsync(item, idempotencyKey, cancellationToken), WriteDelay());

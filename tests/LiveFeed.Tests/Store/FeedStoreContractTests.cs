@@ -319,6 +319,59 @@ public abstract class FeedStoreContractTests
     }
 
     [Fact]
+    public async Task OneReadForManyReadersAnswersEachExactlyAsItsOwnReadWould()
+    {
+        var store = await CreateStoreAsync(snapshotSize: 3, eventRetention: 5);
+        var feed = NewFeed();
+        var items = await PublishManyAsync(store, feed, 10);
+        await store.CorrectAsync(feed, items[8].Id, Correction, Clock.GetUtcNow().UtcDateTime, default);
+        await store.RetractAsync(feed, items[9].Id, Clock.GetUtcNow().UtcDateTime, default);
+        var epoch = (await store.ReadAsync(feed, null, 1, default)).Epoch;
+
+        // Sequence 12, events 8 to 12 kept: no position, stale, the oldest resumable, kept, at the head, ahead,
+        // nonsense, another epoch; each with a small and an unbounded number of events.
+        FeedPosition?[] positions =
+        [
+            null, new(epoch, 0), new(epoch, 6), new(epoch, 7), new(epoch, 9), new(epoch, 11), new(epoch, 12),
+            new(epoch, 13), new(epoch, -1), new(epoch, long.MaxValue), new(epoch, long.MinValue), new("another-epoch", 9),
+        ];
+        var requests = positions.SelectMany(p => new[] { new PageRequest(p, 2), new PageRequest(p, int.MaxValue) }).ToList();
+        var own = new List<string>();
+        foreach (var request in requests)
+        {
+            own.Add(Json(await store.ReadAsync(feed, request.After, request.MaxEvents, default)));
+        }
+
+        // All at once, and groups of them as a shared read meets them: only readers that can resume, or one reset among them.
+        Assert.Equal(own, (await store.ReadPagesAsync(feed, requests, default)).Select(Json));
+        int[][] groups = [[7, 9, 12], [6, 10, 8], [4, 7, 13], [3, 5], [22, 8], [14, 10, 9], [19, 11], [16, 6], [20, 12], [0, 9]];
+        foreach (var group in groups)
+        {
+            var pages = await store.ReadPagesAsync(feed, group.Select(i => requests[i]).ToList(), default);
+            Assert.Equal(group.Select(i => own[i]), pages.Select(Json));
+        }
+    }
+
+    [Fact]
+    public async Task OneReadForManyReadersOfAnEmptyFeedAnswersEachAsItsOwnReadWould()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var epoch = (await store.ReadAsync(feed, null, 1, default)).Epoch;
+        PageRequest[] requests = [new(null, 10), new(new(epoch, 0), 10), new(new(epoch, 1), 10), new(new("another-epoch", 0), 10)];
+        var own = new List<string>();
+        foreach (var request in requests)
+        {
+            own.Add(Json(await store.ReadAsync(feed, request.After, request.MaxEvents, default)));
+        }
+
+        Assert.Equal(own, (await store.ReadPagesAsync(feed, requests, default)).Select(Json));
+        Assert.False((await store.ReadPagesAsync(feed, requests, default))[1].Reset);
+    }
+
+    private static string Json(FeedPage page) => System.Text.Json.JsonSerializer.Serialize(page);
+
+    [Fact]
     public async Task OnlyTheLatestItemsAreKept()
     {
         var store = await CreateStoreAsync(itemRetention: 3);
