@@ -1,6 +1,7 @@
 using LiveFeed.Feeds;
 using LiveFeed.Feeds.InMemory;
 using LiveFeed.Feeds.Redis;
+using LiveFeed.Feeds.SharedReads;
 using LiveFeed.Server.Logging;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.Options;
@@ -11,9 +12,16 @@ namespace LiveFeed.Server.Hosting;
 internal static class FeedStoreHosting
 {
     /// <summary>
+    /// The service key of the chosen store itself. <see cref="IFeedStore"/> is that store behind <see cref="SharedReadsFeedStore"/>:
+    /// what everything uses.
+    /// </summary>
+    public const string Backing = "backing";
+
+    /// <summary>
     /// The one place the store is chosen. <c>ConnectionStrings:Redis</c> unset: one instance, in memory.
     /// Set: the Redis store, and the SignalR Redis backplane joining every instance on that Redis,
-    /// both over one shared connection.
+    /// both over one shared connection. Either way everything reads it through <see cref="SharedReadsFeedStore"/>,
+    /// so that readers that come together cost the store one read.
     /// </summary>
     public static IHostApplicationBuilder AddFeedStore(this IHostApplicationBuilder builder)
     {
@@ -22,11 +30,13 @@ internal static class FeedStoreHosting
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IFeedStore>(provider =>
+            new SharedReadsFeedStore(provider.GetRequiredKeyedService<IFeedStore>(Backing), provider.GetRequiredService<TimeProvider>()));
 
         var redis = builder.Configuration.GetConnectionString("Redis");
         if (string.IsNullOrWhiteSpace(redis))
         {
-            builder.Services.AddSingleton<IFeedStore, InMemoryFeedStore>();
+            builder.Services.AddKeyedSingleton<IFeedStore, InMemoryFeedStore>(Backing);
             return builder;
         }
 
@@ -36,7 +46,7 @@ internal static class FeedStoreHosting
             .ValidateOnStart();
         builder.Services.AddSingleton(provider => new RedisFeedKeys(provider.GetRequiredService<IOptions<RedisStoreOptions>>().Value.Prefix));
         builder.Services.AddSingleton<IConnectionMultiplexer>(provider => ConnectRedis(redis, provider));
-        builder.Services.AddSingleton<IFeedStore, RedisFeedStore>();
+        builder.Services.AddKeyedSingleton<IFeedStore, RedisFeedStore>(Backing);
 
         // The backplane publishes each feed group's events to every instance, over the same connection.
         builder.Services.AddSignalR().AddStackExchangeRedis();

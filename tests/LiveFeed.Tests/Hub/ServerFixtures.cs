@@ -1,6 +1,7 @@
 using LiveFeed.Contracts;
 using LiveFeed.Feeds;
 using LiveFeed.Feeds.InMemory;
+using LiveFeed.Server.Hosting;
 using LiveFeed.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -65,10 +66,12 @@ public sealed class SlowStoreServer : IDisposable
 {
     public static readonly TimeSpan ReadDelay = TimeSpan.FromMilliseconds(20);
 
+    // The store behind the server's shared reads, so that they are in play with it.
     public LiveFeedServer Server { get; } = new(services: services =>
     {
         services.AddSingleton<InMemoryFeedStore>();
-        services.Replace(ServiceDescriptor.Singleton<IFeedStore>(provider => new SlowFeedStore(provider.GetRequiredService<InMemoryFeedStore>())));
+        services.Replace(ServiceDescriptor.KeyedSingleton<IFeedStore>(
+            FeedStoreHosting.Backing, (provider, _) => new SlowFeedStore(provider.GetRequiredService<InMemoryFeedStore>())));
     });
 
     public void Dispose() => Server.Dispose();

@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using LiveFeed.Contracts;
 using LiveFeed.Feeds;
 using LiveFeed.Feeds.InMemory;
 using LiveFeed.Feeds.SharedReads;
+using LiveFeed.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -159,10 +159,10 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
         }
     }
 
-    private static (InMemoryFeedStore Inner, HeldReads Held, SharedReadsFeedStore Shared) Stores(TimeProvider? time = null)
+    private static (InMemoryFeedStore Inner, HeldReadsStore Held, SharedReadsFeedStore Shared) Stores(TimeProvider? time = null)
     {
         var inner = new InMemoryFeedStore(Options.Create(new FeedOptions { SnapshotSize = 3, EventRetention = 5 }), TimeProvider.System);
-        var held = new HeldReads(inner);
+        var held = new HeldReadsStore(inner);
         return (inner, held, new SharedReadsFeedStore(held, time ?? TimeProvider.System));
     }
 
@@ -187,83 +187,4 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
     };
 
     private static string Json(FeedPage page) => JsonSerializer.Serialize(page);
-
-    /// <summary>
-    /// A store that counts its reads and can hold one: each read is made at once on the inner store (it sees the feed as
-    /// it is when it starts) and its answer is held until released; the next reads can be made to fail. Like the Redis
-    /// store, a read given a cancelled token fails.
-    /// </summary>
-    private sealed class HeldReads(IFeedStore inner) : IFeedStore
-    {
-        private readonly ConcurrentQueue<TaskCompletionSource> _holds = new();
-        private Exception? _failure;
-        private int _listingReads;
-
-        public ConcurrentQueue<IReadOnlyList<PageRequest>> PageReads { get; } = new();
-
-        public ConcurrentQueue<CancellationToken> Tokens { get; } = new();
-
-        public int ListingReads => _listingReads;
-
-        /// <summary>The next read to start is held until the answer is set.</summary>
-        public TaskCompletionSource HoldNextRead()
-        {
-            var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _holds.Enqueue(hold);
-            return hold;
-        }
-
-        /// <summary>The next read to start fails with <paramref name="failure"/>.</summary>
-        public void FailNextRead(Exception failure) => _failure = failure;
-
-        public async Task<IReadOnlyList<FeedPage>> ReadPagesAsync(string feed, IReadOnlyList<PageRequest> requests, CancellationToken cancellationToken)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            PageReads.Enqueue([.. requests]);
-            Tokens.Enqueue(cancellationToken);
-            var failure = Interlocked.Exchange(ref _failure, null);
-            var answer = await inner.ReadPagesAsync(feed, requests, cancellationToken);
-            await HeldAsync(failure, cancellationToken);
-            return answer;
-        }
-
-        public async Task<ItemsSlice> ListItemsAsync(string feed, string? beforeItemId, int limit, CancellationToken cancellationToken)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Interlocked.Increment(ref _listingReads);
-            Tokens.Enqueue(cancellationToken);
-            var failure = Interlocked.Exchange(ref _failure, null);
-            var answer = await inner.ListItemsAsync(feed, beforeItemId, limit, cancellationToken);
-            await HeldAsync(failure, cancellationToken);
-            return answer;
-        }
-
-        public Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken) =>
-            inner.PublishAsync(item, idempotencyKey, cancellationToken);
-
-        public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken) =>
-            inner.CorrectAsync(feed, itemId, content, updatedAt, cancellationToken);
-
-        public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, CancellationToken cancellationToken) =>
-            inner.RetractAsync(feed, itemId, retractedAt, cancellationToken);
-
-        public Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) => inner.GetItemAsync(feed, itemId, cancellationToken);
-
-        public Task<IReadOnlyList<FeedSummary>> ListFeedsAsync(CancellationToken cancellationToken) => inner.ListFeedsAsync(cancellationToken);
-
-        public Task CheckAvailableAsync(CancellationToken cancellationToken) => inner.CheckAvailableAsync(cancellationToken);
-
-        private async Task HeldAsync(Exception? failure, CancellationToken cancellationToken)
-        {
-            if (_holds.TryDequeue(out var hold))
-            {
-                await hold.Task.WaitAsync(cancellationToken);
-            }
-
-            if (failure is not null)
-            {
-                throw failure;
-            }
-        }
-    }
 }
