@@ -125,6 +125,41 @@ public sealed class RedisServer : IAsyncDisposable
         return Encoding.ASCII.GetString(buffer, 0, read).Split("\r\n")[0];
     }
 
+    /// <summary>How many times Redis has run each command since it started (<c>INFO commandstats</c>), by command name.</summary>
+    public async Task<RedisCommandCalls> CommandCallsAsync()
+    {
+        using var client = new TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
+        var stream = client.GetStream();
+        await stream.WriteAsync("INFO commandstats\r\n"u8.ToArray(), timeout.Token);
+
+        // A bulk string: "$<length>\r\n<text>\r\n".
+        var answer = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        int? length = null;
+        int header = 0;
+        while (length is null || answer.Length < header + length + 2)
+        {
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            if (read == 0)
+            {
+                throw new IOException("Redis closed the connection during INFO.");
+            }
+
+            answer.Write(buffer, 0, read);
+            var text = Encoding.ASCII.GetString(answer.GetBuffer(), 0, (int)answer.Length);
+            var end = text.IndexOf("\r\n", StringComparison.Ordinal);
+            if (length is null && end > 0)
+            {
+                length = int.Parse(text.AsSpan(1, end - 1), System.Globalization.CultureInfo.InvariantCulture);
+                header = end + 2;
+            }
+        }
+
+        return RedisCommandCalls.Parse(Encoding.ASCII.GetString(answer.GetBuffer(), header, length!.Value));
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
