@@ -15,10 +15,10 @@ internal static class RedisScripts
     public static readonly string Outcome = Load("outcome");
 
     /// <summary>What answers several readers of a feed at once: the events after their positions, the latest items for a reset.</summary>
-    public static readonly string Read = Load("read-epoch") + Load("read");
+    public static readonly string Read = Load("read-common") + Load("read");
 
     /// <summary>A page of live items, newest first.</summary>
-    public static readonly string List = Load("read-epoch") + Load("list");
+    public static readonly string List = Load("read-common") + Load("list");
 
     private static string Load(string name)
     {

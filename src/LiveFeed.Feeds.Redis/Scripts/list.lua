@@ -24,12 +24,5 @@ if #ids > limit then
 end
 
 local result = {'ok', epoch, sequence, hasOlder}
-if #ids > 0 then
-  local items = redis.call('HMGET', KEYS[2], unpack(ids))
-  for i = 1, #ids do
-    if items[i] then
-      result[#result + 1] = items[i]
-    end
-  end
-end
+append_items(result, KEYS[2], ids)
 return result

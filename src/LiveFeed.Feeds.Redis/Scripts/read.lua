@@ -41,14 +41,6 @@ for k = 1, #entries do
 end
 
 if reset then
-  local ids = redis.call('ZREVRANGE', KEYS[4], 0, tonumber(ARGV[1]) - 1)
-  if #ids > 0 then
-    local items = redis.call('HMGET', KEYS[3], unpack(ids))
-    for k = 1, #ids do
-      if items[k] then
-        result[#result + 1] = items[k]
-      end
-    end
-  end
+  append_items(result, KEYS[3], redis.call('ZREVRANGE', KEYS[4], 0, tonumber(ARGV[1]) - 1))
 end
 return result

@@ -38,14 +38,8 @@ public sealed class SharedReadTests : IDisposable
     [Fact]
     public async Task ReadersSubscribingTogetherCostTheStoreOneReadAndEachGetsThePageOfItsOwnPosition()
     {
-        var feed = NewsroomRequests.UniqueFeed("together");
         using var newsroom = _server.CreateNewsroomClient();
-        for (var i = 1; i <= 6; i++)
-        {
-            await newsroom.PublishAsync(feed, $"Item {i}");
-        }
-
-        var epoch = (await newsroom.GetFromJsonAsync<FeedPage>($"/api/feeds/{feed}/events"))!.Epoch;
+        var (feed, epoch) = await SeedAsync(newsroom, "together", 6);
         (string? Epoch, long? Sequence)[] positions = [(null, null), (epoch, 0), (epoch, 3), (epoch, 6), (epoch, 7), ("another-epoch", 2)];
         var readers = new List<TestReader>();
         try
@@ -92,14 +86,8 @@ public sealed class SharedReadTests : IDisposable
     [Fact]
     public async Task ASurgeOfPublicReadsOfAFeedCostsTheStoreOneReadOfEachKindAndEachGetsItsOwnAnswer()
     {
-        var feed = NewsroomRequests.UniqueFeed("surge");
         using var newsroom = _server.CreateNewsroomClient();
-        for (var i = 1; i <= 12; i++)
-        {
-            await newsroom.PublishAsync(feed, $"Item {i}");
-        }
-
-        var epoch = (await newsroom.GetFromJsonAsync<FeedPage>($"/api/feeds/{feed}/events"))!.Epoch;
+        var (feed, epoch) = await SeedAsync(newsroom, "surge", 12);
         var urls = Enumerable.Range(0, Crowd).SelectMany(i => new[]
         {
             $"/api/feeds/{feed}/items?limit={1 + (i % 13)}",
@@ -129,5 +117,17 @@ public sealed class SharedReadTests : IDisposable
         // The first of each kind, then one more of each for the others.
         Assert.Equal((2, 2), (Store.PageReads.Count - storeBefore.Pages, Store.ListingReads - storeBefore.Listings));
         Assert.Equal(alone, answers);
+    }
+
+    /// <summary>A new feed with <paramref name="count"/> items; its name and epoch.</summary>
+    private static async Task<(string Feed, string Epoch)> SeedAsync(HttpClient newsroom, string prefix, int count)
+    {
+        var feed = NewsroomRequests.UniqueFeed(prefix);
+        for (var i = 1; i <= count; i++)
+        {
+            await newsroom.PublishAsync(feed, $"Item {i}");
+        }
+
+        return (feed, (await newsroom.GetFromJsonAsync<FeedPage>($"/api/feeds/{feed}/events"))!.Epoch);
     }
 }

@@ -25,8 +25,7 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
     public async Task ReadersThatComeWhileAReadIsInFlightShareTheNextReadAndEachGetsItsOwnPage()
     {
         var (inner, held, shared) = Stores();
-        var feed = await SeedAsync(inner, 12);
-        var epoch = (await inner.ReadAsync(feed, null, 1, default)).Epoch;
+        var (feed, epoch) = await SeedAsync(inner, 12);
         var release = held.HoldNextRead();
         var first = shared.ReadAsync(feed, new FeedPosition(epoch, 12), int.MaxValue, default);
 
@@ -49,8 +48,7 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
     public async Task AReaderNeverJoinsAReadThatStartedBeforeItSoAnEventAppendedMeanwhileReachesIt()
     {
         var (inner, held, shared) = Stores();
-        var feed = await SeedAsync(inner, 3);
-        var epoch = (await inner.ReadAsync(feed, null, 1, default)).Epoch;
+        var (feed, epoch) = await SeedAsync(inner, 3);
 
         // A read in flight that saw the feed at #3; then #4 is appended; then a reader at #3 (which has joined its
         // group by now, so #4 would never be pushed to it) reads.
@@ -70,7 +68,7 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
     public async Task AStoreErrorReachesEveryReaderOfTheReadAndTheNextReadServesAgain()
     {
         var (inner, held, shared) = Stores();
-        var feed = await SeedAsync(inner, 2);
+        var (feed, _) = await SeedAsync(inner, 2);
         var release = held.HoldNextRead();
         var first = shared.ReadAsync(feed, null, 10, default);
         var failing = Enumerable.Range(0, 5).Select(_ => shared.ReadAsync(feed, null, 10, default)).ToList();
@@ -91,8 +89,7 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
     public async Task AReaderThatStopsWaitingCancelsNeitherTheSharedReadNorTheOtherReaders()
     {
         var (inner, held, shared) = Stores();
-        var feed = await SeedAsync(inner, 2);
-        var epoch = (await inner.ReadAsync(feed, null, 1, default)).Epoch;
+        var (feed, epoch) = await SeedAsync(inner, 2);
         var release = held.HoldNextRead();
         using var firstGivesUp = new CancellationTokenSource();
         using var secondGivesUp = new CancellationTokenSource();
@@ -116,7 +113,7 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
     {
         var clock = new FakeTimeProvider();
         var (inner, held, shared) = Stores(clock);
-        var feed = await SeedAsync(inner, 2);
+        var (feed, _) = await SeedAsync(inner, 2);
         held.HoldNextRead();
         var stuck = shared.ReadAsync(feed, null, 10, default);
         var next = shared.ReadAsync(feed, null, 10, default);
@@ -136,7 +133,7 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
     public async Task ListingsFromTheSameItemShareOneReadCutToEachLimit()
     {
         var (inner, held, shared) = Stores();
-        var feed = await SeedAsync(inner, 9);
+        var (feed, _) = await SeedAsync(inner, 9);
         var before = (await inner.ListItemsAsync(feed, null, 3, default)).Items[^1].Id;
         var releaseTop = held.HoldNextRead();
         var releaseBefore = held.HoldNextRead();
@@ -166,7 +163,8 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
         return (inner, held, new SharedReadsFeedStore(held, time ?? TimeProvider.System));
     }
 
-    private static async Task<string> SeedAsync(InMemoryFeedStore store, int count)
+    /// <summary>A new feed with <paramref name="count"/> items; its name and epoch.</summary>
+    private static async Task<(string Feed, string Epoch)> SeedAsync(InMemoryFeedStore store, int count)
     {
         var feed = "shared-" + Guid.NewGuid().ToString("N")[..12];
         for (var i = 1; i <= count; i++)
@@ -174,7 +172,7 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
             await store.PublishAsync(Item(feed, $"Item {i}"), null, default);
         }
 
-        return feed;
+        return (feed, store.Epoch);
     }
 
     private static FeedItem Item(string feed, string headline) => new()
