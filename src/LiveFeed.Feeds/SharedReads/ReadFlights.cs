@@ -83,8 +83,13 @@ internal sealed class ReadFlights<TKey, TRequest, TResult>(
                 if (flight is null)
                 {
                     _lines.Remove(key);
+                    return;
                 }
             }
+
+            // A store that answers at once (in memory) runs this loop on the first caller's thread: hand the next
+            // reads to the thread pool, so that this caller is not kept serving others for as long as they come.
+            await Task.Yield();
         }
     }
 
