@@ -10,9 +10,9 @@ namespace LiveFeed.Feeds.SharedReads;
 /// <item>Every answer is exactly what the reader's own read of <paramref name="store"/> would have answered at some
 /// moment after its call began: a shared read never started before a call it answers. So a <c>Subscribe</c> that
 /// joined its feed's group before reading misses no event, and a <c>GET</c> after a write sees that write.</item>
-/// <item>Page reads of one feed (<see cref="ReadPagesAsync"/>: Subscribe, <c>GET .../events</c>) share one read
-/// whatever their positions: it reads what the furthest-back reader needs and the latest items if one needs a reset,
-/// and each gets its own page (<see cref="FeedTail.PageFor"/>). Listings of one feed from the same item
+/// <item>Page reads of one feed (<see cref="ReadPagesAsync"/>: Subscribe, <c>GET .../events</c>, the feed documents)
+/// share one read whatever their positions: it reads what the furthest-back reader needs and the latest items if one
+/// needs a reset, and each gets its own page (<see cref="FeedTail.PageFor"/>). Listings of one feed from the same item
 /// (<see cref="ListItemsAsync"/>) share one read of as many items as the longest asks for.</item>
 /// <item>A store error reaches every reader of that read; one reader's cancellation cancels neither the read nor the
 /// others; no reader waits more than two reads of <see cref="ReadTimeout"/>.</item>
