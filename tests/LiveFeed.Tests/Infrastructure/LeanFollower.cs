@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.WebSockets;
 using System.Text.Json;
 
 namespace LiveFeed.Tests.Infrastructure;
@@ -7,8 +8,8 @@ namespace LiveFeed.Tests.Infrastructure;
 /// A reader cheap enough to run hundreds of in one test: a <see cref="RawHubClient"/> (JSON over a bare WebSocket) that
 /// follows one feed by the contract's client rule. It applies events in sequence order, drops any at or below the last
 /// one applied, and holds any beyond a gap until the gap is filled (it never fetches a gap: a gap left open at the end is
-/// an event lost). When its connection ends it connects to the next server at once and subscribes from its position,
-/// as a crowd does when its instance dies.
+/// an event lost). When its connection ends it notes how the server ended it (<see cref="Closes"/>), connects to the next
+/// server at once and subscribes from its position, as a crowd does when its instance dies or drains.
 /// </summary>
 public sealed class LeanFollower : IAsyncDisposable
 {
@@ -18,6 +19,8 @@ public sealed class LeanFollower : IAsyncDisposable
     private readonly object _gate = new();
     private readonly List<(long Sequence, string ItemId)> _applied = [];
     private readonly SortedDictionary<long, string> _held = [];
+    private readonly List<ServerClose> _closes = [];
+    private (DateTime At, bool AllowsReconnect)? _closeMessage;
     private readonly CancellationTokenSource _stop = new();
     private RawHubClient? _client;
     private TaskCompletionSource<JsonElement>? _answer;
@@ -83,6 +86,18 @@ public sealed class LeanFollower : IAsyncDisposable
     /// <summary>Subscribes answered (one per connection).</summary>
     public int Subscribed { get; private set; }
 
+    /// <summary>Each time a server ended this reader's connection: when, and how.</summary>
+    public IReadOnlyList<ServerClose> Closes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _closes];
+            }
+        }
+    }
+
     /// <summary>Why following stopped, or null.</summary>
     public string? Failure { get; private set; }
 
@@ -115,6 +130,7 @@ public sealed class LeanFollower : IAsyncDisposable
                 return;
             }
 
+            await NoteCloseAsync(_client);
             await _client.DisposeAsync();
             _server = Math.Min(_server + 1, _servers.Count - 1);
             var deadline = DateTime.UtcNow + ReconnectTimeout;
@@ -135,6 +151,29 @@ public sealed class LeanFollower : IAsyncDisposable
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>Answers the server's close frame, as a polite client does, and notes how the connection ended.</summary>
+    private async Task NoteCloseAsync(RawHubClient client)
+    {
+        var status = client.CloseStatus;
+        if (client.State == WebSocketState.CloseReceived)
+        {
+            try
+            {
+                await client.CloseOutputAsync();
+            }
+            catch (WebSocketException)
+            {
+                // The server did not wait for it.
+            }
+        }
+
+        lock (_gate)
+        {
+            _closes.Add(new ServerClose(_closeMessage?.At ?? DateTime.UtcNow, _closeMessage?.AllowsReconnect, status));
+            _closeMessage = null;
         }
     }
 
@@ -176,6 +215,13 @@ public sealed class LeanFollower : IAsyncDisposable
                 break;
             case 3:
                 _answer?.TrySetResult(root.GetProperty("result").Clone());
+                break;
+            case 7:
+                lock (_gate)
+                {
+                    _closeMessage = (DateTime.UtcNow, root.TryGetProperty("allowReconnect", out var allow) && allow.GetBoolean());
+                }
+
                 break;
         }
     }
@@ -235,6 +281,12 @@ public sealed class LeanFollower : IAsyncDisposable
             _applied.Add((++_last, itemId));
         }
     }
+
+    /// <summary>A server ended the reader's connection.</summary>
+    /// <param name="At">When the reader heard it (UTC): the hub's close message, or the end of the connection without one.</param>
+    /// <param name="HubCloseAllowsReconnect">The hub's close message said the reader may reconnect (null: no close message came).</param>
+    /// <param name="WebSocketClose">The status in the server's WebSocket close frame (null: the connection broke without one).</param>
+    public sealed record ServerClose(DateTime At, bool? HubCloseAllowsReconnect, WebSocketCloseStatus? WebSocketClose);
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"reader of {Feed}: from #{Start} to #{Last}, {Held} held, {Duplicates} duplicates, {Resets} resets, {Subscribed} subscribes{(Failure is null ? "" : ", " + Failure)}");

@@ -28,7 +28,7 @@ public sealed class DrainingShutdownTests(ITestOutputHelper output)
         var feed = NewsroomRequests.UniqueFeed("drain");
         await newsroom.PublishAsync(feed, "Before the readers came");
 
-        var readers = Enumerable.Range(0, Readers).Select(_ => new ResumingReader(feed, [nginx.BaseAddress])).ToList();
+        var readers = Enumerable.Range(0, Readers).Select(_ => new LeanFollower(feed, [nginx.BaseAddress])).ToList();
         try
         {
             foreach (var batch in readers.Chunk(50))
@@ -93,8 +93,9 @@ public sealed class DrainingShutdownTests(ITestOutputHelper output)
             // Nothing lost, nothing twice, in order; every reader moved once, told it could reconnect, with a proper close.
             foreach (var reader in readers)
             {
-                Assert.Equal(Enumerable.Range(2, (int)head - 1).Select(sequence => (long)sequence), reader.Applied);
-                Assert.Equal(0, reader.Gaps);
+                Assert.Null(reader.Failure);
+                Assert.Equal(Enumerable.Range(2, (int)head - 1).Select(sequence => (long)sequence), reader.Applied.Select(applied => applied.Sequence));
+                Assert.Equal(0, reader.Held);
                 Assert.Equal(0, reader.Resets);
                 var close = Assert.Single(reader.Closes);
                 Assert.True(close.HubCloseAllowsReconnect, "The hub's close message let the reader reconnect.");
