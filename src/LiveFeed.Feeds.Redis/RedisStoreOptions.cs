@@ -12,7 +12,7 @@ public sealed class RedisStoreOptions
     /// The prefix of every key and pub/sub channel (<c>Redis:Prefix</c>). Deployments sharing one Redis
     /// each take their own.
     /// </summary>
-    [Required]
+    [Required(ErrorMessage = "Redis:Prefix must not be empty: 1 to 64 letters, digits, '.', '_', ':' or '-'.")]
     [RegularExpression("^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$",
         ErrorMessage = "Redis:Prefix is 1 to 64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.")]
     public string Prefix { get; set; } = RedisFeedKeys.DefaultPrefix;

@@ -1,14 +1,18 @@
 using LiveFeed.Server.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// A bad setting ends the start with exit code 1 and one line naming its key, not a stack trace.
+return BadSettings.RunOrExplain(() =>
+{
+    var builder = WebApplication.CreateBuilder(args);
 
-builder.AddLiveFeed();
+    builder.AddLiveFeed();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.MapLiveFeed();
+    app.MapLiveFeed();
 
-app.Run();
+    app.Run();
+});
 
 /// <summary>The entry point, visible to the tests' <c>WebApplicationFactory</c>.</summary>
 public partial class Program;

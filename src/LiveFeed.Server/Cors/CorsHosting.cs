@@ -1,6 +1,7 @@
 using LiveFeed.Contracts;
 using LiveFeed.Server.Api;
 using LiveFeed.Server.FeedDocuments;
+using LiveFeed.Server.Hosting;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -40,10 +41,9 @@ internal static class CorsHosting
     public static IHostApplicationBuilder AddLiveFeedCors(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<CorsOptions>()
-            .BindConfiguration(CorsOptions.Section)
-            .Validate(options => options.AllowedOrigins.Concat(options.WriteOrigins).All(IsOrigin),
-                "Cors:AllowedOrigins and Cors:WriteOrigins hold origins such as https://news.example (scheme, host, optional port), or * (reads only).")
+            .BindSettings(CorsOptions.Section)
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<CorsOptions>, CorsOptionsValidator>();
         builder.Services.AddCors();
         builder.Services.AddSingleton<ICorsPolicyProvider, LiveFeedCorsPolicyProvider>();
         return builder;
@@ -64,9 +64,10 @@ internal static class CorsHosting
     internal static bool IsWriteMethod(string method) =>
         !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsOptions(method);
 
-    private static bool IsOrigin(string origin) =>
-        origin == "*" || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-            && uri.AbsolutePath == "/" && string.IsNullOrEmpty(uri.Query) && !origin.TrimEnd('/').EndsWith('/'));
+    /// <summary>A scheme (http or https), a host and an optional port; nothing after them but one '/'.</summary>
+    internal static bool IsOrigin(string origin) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            && uri.AbsolutePath == "/" && string.IsNullOrEmpty(uri.Query) && !origin.TrimEnd('/').EndsWith('/');
 
     /// <summary>
     /// CORS only tells browsers what they may read; the server still takes the request. Two requests are refused
@@ -102,6 +103,26 @@ internal static class CorsHosting
 
     internal static bool IsSameOrigin(HttpRequest request, string origin) =>
         string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Stops the server at start on an entry that is not an origin, naming its key.</summary>
+internal sealed class CorsOptionsValidator : IValidateOptions<CorsOptions>
+{
+    private const string Origin = "an origin such as https://news.example (scheme, host, optional port)";
+
+    public ValidateOptionsResult Validate(string? name, CorsOptions options)
+    {
+        var failures = options.AllowedOrigins
+            .Select((origin, index) => (origin, index))
+            .Where(entry => entry.origin != "*" && !CorsHosting.IsOrigin(entry.origin))
+            .Select(entry => $"Cors:AllowedOrigins:{entry.index} must be {Origin}, or * for any, not {BadSettings.Quote(entry.origin)}.")
+            .Concat(options.WriteOrigins
+                .Select((origin, index) => (origin, index))
+                .Where(entry => !CorsHosting.IsOrigin(entry.origin))
+                .Select(entry => $"Cors:WriteOrigins:{entry.index} must be {Origin} (* is not allowed: list each site that may write), not {BadSettings.Quote(entry.origin)}."))
+            .ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }
 
 /// <summary>Reads and the hub get the readers' list; writes (and their preflights) the writers' list.</summary>

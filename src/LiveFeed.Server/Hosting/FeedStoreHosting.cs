@@ -26,8 +26,8 @@ internal static class FeedStoreHosting
     public static IHostApplicationBuilder AddFeedStore(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<FeedOptions>()
-            .BindConfiguration(FeedOptions.Section)
-            .ValidateDataAnnotations()
+            .BindSettings(FeedOptions.Section)
+            .ValidateAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IFeedStore>(provider =>
@@ -41,8 +41,8 @@ internal static class FeedStoreHosting
         }
 
         builder.Services.AddOptions<RedisStoreOptions>()
-            .BindConfiguration(RedisStoreOptions.Section)
-            .ValidateDataAnnotations()
+            .BindSettings(RedisStoreOptions.Section)
+            .ValidateAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton(provider => new RedisFeedKeys(provider.GetRequiredService<IOptions<RedisStoreOptions>>().Value.Prefix));
         builder.Services.AddSingleton<IConnectionMultiplexer>(provider => ConnectRedis(redis, provider));

@@ -11,6 +11,7 @@ using LiveFeed.Server.Metrics;
 using LiveFeed.Server.Newsroom;
 using LiveFeed.Server.Pages;
 using LiveFeed.Server.Shutdown;
+using Microsoft.Extensions.Options;
 using Serilog;
 
 namespace LiveFeed.Server.Hosting;
@@ -65,6 +66,10 @@ internal static class LiveFeedHosting
     /// <summary>Maps every LiveFeed endpoint and middleware.</summary>
     public static WebApplication MapLiveFeed(this WebApplication app)
     {
+        // Every setting is read and checked before anything uses one: a bad one stops the start here, all of them named
+        // at once (BadSettings), rather than at the first read, or in the host's start, which logs a stack trace.
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
+
         // A hub connection is one request that lasts as long as its reader stays, so whatever a middleware keeps
         // for a request it keeps for every reader. Two are for the API and the pages only: request logging (the
         // hub logs its readers itself: connected, disconnected, dropped) and authentication (the hub is

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using LiveFeed.Contracts;
 using LiveFeed.Server.Api;
+using LiveFeed.Server.Hosting;
 using LiveFeed.Server.Hubs;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -21,7 +22,7 @@ internal static class LimitsHosting
     public static IHostApplicationBuilder AddLiveFeedLimits(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<LimitsOptions>()
-            .BindConfiguration(LimitsOptions.Section)
+            .BindSettings(LimitsOptions.Section)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>();
 

@@ -1,4 +1,7 @@
+using LiveFeed.Server.Hosting;
+using Microsoft.Extensions.Options;
 using Serilog;
+using Serilog.Events;
 using Serilog.Formatting.Compact;
 
 namespace LiveFeed.Server.Logging;
@@ -15,7 +18,9 @@ internal static class LoggingHosting
             (services, logger) =>
             {
                 var environment = services.GetRequiredService<IHostEnvironment>();
-                logger.ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
+                var configuration = services.GetRequiredService<IConfiguration>();
+                CheckLevels(configuration);
+                logger.ReadFrom.Configuration(configuration)
                     .Enrich.FromLogContext();
                 if (environment.IsDevelopment())
                 {
@@ -31,5 +36,23 @@ internal static class LoggingHosting
             preserveStaticLogger: true);
         CachingLoggerFactory.Wrap(builder.Services);
         return builder;
+    }
+
+    /// <summary>
+    /// An unknown level name stops the start naming its key; Serilog's own message ("The value Loud is not a valid
+    /// Serilog level") names neither the key nor the levels. Serilog reads a level as an enum name, any case.
+    /// </summary>
+    private static void CheckLevels(IConfiguration configuration)
+    {
+        var minimumLevel = configuration.GetSection("Serilog:MinimumLevel");
+        var failures = new[] { minimumLevel, minimumLevel.GetSection("Default") }
+            .Concat(minimumLevel.GetSection("Override").GetChildren())
+            .Where(setting => setting.Value is { Length: > 0 } value && !value.StartsWith('$') && !Enum.TryParse<LogEventLevel>(value, ignoreCase: true, out _))
+            .Select(setting => $"{setting.Path} must be one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}, not {BadSettings.Quote(setting.Value!)}.")
+            .ToList();
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException("Serilog", typeof(LoggerConfiguration), failures);
+        }
     }
 }

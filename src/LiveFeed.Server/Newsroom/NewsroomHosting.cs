@@ -1,3 +1,4 @@
+using LiveFeed.Server.Hosting;
 using LiveFeed.Server.Logging;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ internal static class NewsroomHosting
     public static IHostApplicationBuilder AddNewsroom(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<NewsroomOptions>()
-            .BindConfiguration(NewsroomOptions.Section)
+            .BindSettings(NewsroomOptions.Section)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<NewsroomOptions>, NewsroomOptionsValidator>();
 

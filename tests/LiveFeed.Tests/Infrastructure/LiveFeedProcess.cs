@@ -48,6 +48,40 @@ public sealed class LiveFeedProcess : IAsyncDisposable
     /// <summary>Starts the process; returns once <c>/health/ready</c> answers 200.</summary>
     public async Task StartAsync()
     {
+        Launch();
+        try
+        {
+            await Eventually.ReadyAnswersAsync(BaseAddress, HttpStatusCode.OK, StartTimeout);
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException($"{exception.Message} Server output:\n{_output}", exception);
+        }
+    }
+
+    /// <summary>
+    /// Starts a process that is expected to stop by itself (a bad setting, say); answers its exit code once it has
+    /// exited and every line it wrote is in <see cref="OutputLines"/>. Fails if it is still running after the start timeout.
+    /// </summary>
+    public async Task<int> RunToExitAsync()
+    {
+        Launch();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        try
+        {
+            // Also waits for the end of the redirected output.
+            await _process!.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The server did not stop by itself within {StartTimeout.TotalSeconds} s. Server output:\n{_output}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    private void Launch()
+    {
         var directory = AppContext.BaseDirectory;
         var start = new ProcessStartInfo("dotnet")
         {
@@ -67,15 +101,6 @@ public sealed class LiveFeedProcess : IAsyncDisposable
         _output.Capture(_process);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-
-        try
-        {
-            await Eventually.ReadyAnswersAsync(BaseAddress, HttpStatusCode.OK, StartTimeout);
-        }
-        catch (TimeoutException exception)
-        {
-            throw new TimeoutException($"{exception.Message} Server output:\n{_output}", exception);
-        }
     }
 
     /// <summary>Kills the process at once, as a crash would: no graceful shutdown, connections cut.</summary>
