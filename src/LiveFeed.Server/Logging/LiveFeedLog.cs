@@ -29,6 +29,12 @@ internal static partial class LiveFeedLog
     [LoggerMessage(13, LogLevel.Information, "Dropped reader {ConnectionId}: {Reason}; it resumes from its position when it reconnects")]
     public static partial void ReaderDropped(ILogger logger, string connectionId, string reason);
 
+    [LoggerMessage(14, LogLevel.Debug, "Refused {HubMethod} from reader {ConnectionId}: {Reason}")]
+    public static partial void HubCallRefused(ILogger logger, string hubMethod, string connectionId, string reason);
+
+    [LoggerMessage(15, LogLevel.Debug, "Refused reader {ConnectionId}: {Reason}")]
+    public static partial void ReaderRefused(ILogger logger, string connectionId, string reason);
+
     [LoggerMessage(20, LogLevel.Error, "Broadcasting {Feed} #{Sequence} failed; readers will recover it on resume")]
     public static partial void BroadcastFailed(ILogger logger, string feed, long sequence, Exception exception);
 

@@ -1,4 +1,5 @@
 using LiveFeed.Server.Hosting;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
@@ -21,7 +22,8 @@ internal static class LoggingHosting
                 var configuration = services.GetRequiredService<IConfiguration>();
                 CheckLevels(configuration);
                 logger.ReadFrom.Configuration(configuration)
-                    .Enrich.FromLogContext();
+                    .Enrich.FromLogContext()
+                    .Filter.ByExcluding(RefusedHubCalls.IsSignalRsLineForARefusal);
                 if (environment.IsDevelopment())
                 {
                     logger.WriteTo.Console(
@@ -35,6 +37,10 @@ internal static class LoggingHosting
             // Several hosts may run in one process (the tests): each keeps its own logger.
             preserveStaticLogger: true);
         CachingLoggerFactory.Wrap(builder.Services);
+
+        // A reader's refused hub call is logged at Debug, not SignalR's Error. Added first, so the outermost filter.
+        builder.Services.AddSingleton<RefusedHubCalls>();
+        builder.Services.AddSignalR(options => options.AddFilter<RefusedHubCalls>());
         return builder;
     }
 

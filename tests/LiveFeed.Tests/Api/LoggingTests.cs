@@ -3,6 +3,7 @@ using LiveFeed.Contracts;
 using LiveFeed.Server.Newsroom;
 using LiveFeed.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -79,6 +80,83 @@ public sealed class LoggingTests
     }
 
     [Fact]
+    public async Task AFloodOfRefusedHubCallsLeavesNoErrorAndNoStackTraceInTheLogOnlyOneDebugLineEach()
+    {
+        await using var server = new LiveFeedProcess(new Dictionary<string, string?>
+        {
+            ["Serilog:MinimumLevel:Default"] = "Information",
+            ["Serilog:MinimumLevel:Override:LiveFeed"] = "Debug",
+            // 40 calls, then "too many calls" for the rest of the test.
+            ["Limits:HubInvocations:TokenLimit"] = "40",
+            ["Limits:HubInvocations:TokensPerPeriod"] = "1",
+            ["Limits:HubInvocations:ReplenishmentPeriod"] = "01:00:00",
+        });
+        await server.StartAsync();
+        await using var reader = new TestReader(new Uri(server.BaseAddress, FeedHubProtocol.Path), HubProtocolKind.Json, HttpTransportType.WebSockets);
+        await reader.StartAsync();
+
+        var refused = 0;
+        async Task RefusedAsync(string feed)
+        {
+            await Assert.ThrowsAsync<HubException>(() => reader.SubscribeAsync(feed));
+            refused++;
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            await RefusedAsync($"Not A Feed {i}!");
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            await reader.SubscribeAsync($"feed-{i}");
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            await RefusedAsync($"one-too-many-{i}");
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            await RefusedAsync("feed-0");
+        }
+
+        var lines = await WaitForLinesAsync(server, lines => lines.Count(l => l.Contains("Refused {HubMethod}", StringComparison.Ordinal)) == refused);
+        var events = lines.Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.DoesNotContain(events, e => e.TryGetProperty("@l", out var level) && level.GetString() is "Error" or "Fatal");
+        Assert.DoesNotContain(events, e => e.TryGetProperty("@x", out _));
+        var refusals = events.Where(e => e.GetProperty("@mt").GetString()!.StartsWith("Refused {HubMethod}", StringComparison.Ordinal)).ToList();
+        Assert.All(refusals, e => Assert.Equal("Debug", e.GetProperty("@l").GetString()));
+        Assert.Single(refusals.Select(e => e.GetProperty("ConnectionId").GetString()).Distinct());
+        Assert.Contains(refusals, e => e.GetProperty("Reason").GetString()!.Contains("is not a feed name", StringComparison.Ordinal));
+        Assert.Contains(refusals, e => e.GetProperty("Reason").GetString()!.Contains("at most 20 feeds", StringComparison.Ordinal));
+        Assert.Contains(refusals, e => e.GetProperty("Reason").GetString()!.Contains("Too many calls", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AServerFaultInAHubMethodIsStillLoggedAtErrorWithItsException()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        var settings = RedisSettings.For(redis);
+        settings["Serilog:MinimumLevel:Default"] = "Information";
+        await using var server = new LiveFeedProcess(settings);
+        await server.StartAsync();
+        // A key of the wrong type: the store's script fails in Redis, a fault no reader caused.
+        Assert.Equal("+OK", await redis.SendAsync("SET livefeed:{broken}:meta not-a-hash\r\n"));
+        await using var reader = new TestReader(new Uri(server.BaseAddress, FeedHubProtocol.Path), HubProtocolKind.Json, HttpTransportType.WebSockets);
+        await reader.StartAsync();
+
+        var fault = await Assert.ThrowsAsync<HubException>(() => reader.SubscribeAsync("broken"));
+        Assert.Contains("unexpected error", fault.Message, StringComparison.Ordinal);
+
+        var lines = await WaitForLinesAsync(server, lines => lines.Any(l => l.Contains("\"@l\":\"Error\"", StringComparison.Ordinal)));
+        var error = Assert.Single(lines.Select(line => JsonDocument.Parse(line).RootElement), e => e.TryGetProperty("@l", out var level) && level.GetString() == "Error");
+        Assert.Equal("Subscribe", error.GetProperty("HubMethod").GetString());
+        Assert.Contains("WRONGTYPE", error.GetProperty("@x").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheServerKeepsOneLoggerPerCategoryNotOnePerCall()
     {
         // The framework asks for loggers per connection; Serilog's factory alone would make a new one each time.
@@ -90,7 +168,7 @@ public sealed class LoggingTests
 
     private static async Task<List<string>> WaitForLinesAsync(LiveFeedProcess server, Func<List<string>, bool> done)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
             var lines = server.OutputLines.ToList();
@@ -100,7 +178,12 @@ public sealed class LoggingTests
                 return lines;
             }
 
-            await Task.Delay(50, timeout.Token);
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The log lines awaited did not come within 10 s. The server wrote:\n" + string.Join('\n', lines));
+            }
+
+            await Task.Delay(50);
         }
     }
 }
