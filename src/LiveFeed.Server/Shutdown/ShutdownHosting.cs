@@ -1,5 +1,6 @@
 using LiveFeed.Contracts;
 using LiveFeed.Server.Health;
+using LiveFeed.Server.Hosting;
 using LiveFeed.Server.Hubs;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ internal static class ShutdownHosting
     public static IHostApplicationBuilder AddDrainingShutdown(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ShutdownOptions>()
-            .BindConfiguration(ShutdownOptions.Section)
+            .BindSettings(ShutdownOptions.Section)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ShutdownOptions>, ShutdownOptionsValidator>();
         builder.Services.AddSingleton<ReaderDrain>();

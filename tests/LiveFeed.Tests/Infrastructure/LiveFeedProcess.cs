@@ -66,18 +66,14 @@ public sealed class LiveFeedProcess : IAsyncDisposable
     public async Task<int> RunToExitAsync()
     {
         Launch();
-        using var timeout = new CancellationTokenSource(StartTimeout);
         try
         {
-            // Also waits for the end of the redirected output.
-            await _process!.WaitForExitAsync(timeout.Token);
+            return await WaitForExitAsync(StartTimeout);
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException)
         {
             throw new TimeoutException($"The server did not stop by itself within {StartTimeout.TotalSeconds} s. Server output:\n{_output}");
         }
-
-        return _process.ExitCode;
     }
 
     private void Launch()

@@ -20,6 +20,8 @@ public sealed class BadSettingsTests
         { "Limits:MaxReaderConnections", "many", "a whole number" },
         { "Serilog:MinimumLevel:Default", "Loud", "one of Verbose, Debug, Information, Warning, Error, Fatal" },
         { "Cors:AllowedOrigins:0", "news.example", "an origin such as https://news.example" },
+        { "Shutdown:DrainWindow", "-00:00:01", "from 00:00:00 to 00:10:00" },
+        { "Shutdown:DrainWindow", "ten seconds", "a time span such as 00:00:10" },
     };
 
     [Theory]
