@@ -98,7 +98,7 @@ internal static class CorsHosting
 
     // Before the WebSockets middleware (which SignalR adds inside its endpoint), so read the request itself:
     // an HTTP/1.1 upgrade, or an HTTP/2 extended CONNECT.
-    private static bool IsWebSocket(HttpRequest request) =>
+    internal static bool IsWebSocket(HttpRequest request) =>
         request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase) || HttpMethods.IsConnect(request.Method);
 
     internal static bool IsSameOrigin(HttpRequest request, string origin) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using LiveFeed.Server.Metrics;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace LiveFeed.Server.Limits;
 /// the calls one connection may make. A call past the limit answers a <see cref="HubException"/> and the
 /// connection stays open: a well-behaved client that burst once recovers by itself.
 /// </summary>
-internal sealed class HubLimitsFilter(ReaderConnections readers, IOptions<LimitsOptions> options) : IHubFilter, IDisposable
+internal sealed class HubLimitsFilter(ReaderConnections readers, ConnectionSetups setups, LiveFeedMetrics metrics, IOptions<LimitsOptions> options) : IHubFilter, IDisposable
 {
     // One token bucket per connection, all replenished by the partitioned limiter's one timer; a bucket that
     // stays full for a while (its connection is gone or idle) is dropped, so this holds only active connections.
@@ -32,8 +33,11 @@ internal sealed class HubLimitsFilter(ReaderConnections readers, IOptions<Limits
 
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
+        // The handshake is done: the connection's set-up is over, whatever comes next.
+        setups.HandshakeDone(context.Context.GetHttpContext());
         if (!readers.TryAdd(options.Value.MaxReaderConnections))
         {
+            metrics.ConnectionRefused(ConnectionRefusal.Readers);
             throw new HubException("The server has all the readers it can take: connect again in a few seconds.");
         }
 

@@ -4,8 +4,10 @@ using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using LiveFeed.Contracts;
 using LiveFeed.Server.Api;
+using LiveFeed.Server.Cors;
 using LiveFeed.Server.Hosting;
 using LiveFeed.Server.Hubs;
+using LiveFeed.Server.Metrics;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.SignalR;
@@ -37,6 +39,7 @@ internal static class LimitsHosting
         });
 
         builder.Services.AddSingleton<ReaderConnections>();
+        builder.Services.AddSingleton<ConnectionSetups>();
         builder.Services.AddSingleton<HubLimitsFilter>();
         builder.Services.AddSignalR(options => options.AddFilter<HubLimitsFilter>());
 
@@ -49,11 +52,16 @@ internal static class LimitsHosting
         return builder;
     }
 
-    /// <summary>After authentication (writes are limited per newsroom key), before anything answers.</summary>
+    /// <summary>
+    /// After authentication (writes are limited per newsroom key), before anything answers. A new hub connection passes
+    /// three checks, cheapest and narrowest first, each answering at once: its address's rate (429), the instance's
+    /// open readers (503), the instance's set-ups in progress (503 with a jittered Retry-After).
+    /// </summary>
     public static WebApplication UseLiveFeedLimits(this WebApplication app)
     {
         app.UseRateLimiter();
         app.Use((context, next) => RefuseReadersPastCapacity(context, next, app.Services));
+        app.Use((context, next) => AdmitConnectionSetups(context, next, app.Services));
         return app;
     }
 
@@ -118,6 +126,11 @@ internal static class LimitsHosting
     private static async ValueTask AnswerTooManyRequestsAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
         var context = rejected.HttpContext;
+        if (!IsWrite(context.Request))
+        {
+            context.RequestServices.GetRequiredService<LiveFeedMetrics>().ConnectionRefused(ConnectionRefusal.AddressRate);
+        }
+
         var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Seconds(retryAfter) : 1;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await ApiProblems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests", IsWrite(context.Request)
@@ -127,24 +140,68 @@ internal static class LimitsHosting
 
     // Not async on the way through, and reading the application's services rather than the request's: a hub
     // connection is one request as long as the reader stays, and what a middleware keeps, it keeps per reader.
-    private static Task RefuseReadersPastCapacity(HttpContext context, RequestDelegate next, IServiceProvider services) =>
-        FeedHubHosting.IsNewHubConnection(context.Request)
-            && services.GetRequiredService<ReaderConnections>().Count >= services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxReaderConnections
-            ? RefuseReaderAsync(context)
-            : next(context);
+    private static Task RefuseReadersPastCapacity(HttpContext context, RequestDelegate next, IServiceProvider services)
+    {
+        if (FeedHubHosting.IsNewHubConnection(context.Request)
+            && services.GetRequiredService<ReaderConnections>().Count >= services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxReaderConnections)
+        {
+            services.GetRequiredService<LiveFeedMetrics>().ConnectionRefused(ConnectionRefusal.Readers);
+            return RefuseAsync(context, ApiFilters.RetryAfterSeconds, "The server has all the readers it can take",
+                "Connect again after the number of seconds in Retry-After, or to another instance.");
+        }
 
-    private static Task RefuseReaderAsync(HttpContext context)
+        return next(context);
+    }
+
+    /// <summary>
+    /// A new hub connection (a negotiate, or a WebSocket without negotiation) takes a set-up slot or is refused at once,
+    /// before any of its work is done; the connection request that follows an admitted negotiate takes one without a
+    /// check. Long polling's requests take none: its first poll answers at once, and its later ones last long.
+    /// </summary>
+    private static Task AdmitConnectionSetups(HttpContext context, RequestDelegate next, IServiceProvider services)
+    {
+        var request = context.Request;
+        if (FeedHubHosting.IsNewHubConnection(request))
+        {
+            var limit = services.GetRequiredService<IOptions<LimitsOptions>>().Value.ConnectionSetups;
+            var admission = services.GetRequiredService<ConnectionSetups>().TryBegin(context, ClientAddress(context), limit);
+            if (admission != ConnectionSetups.Admission.Admitted)
+            {
+                services.GetRequiredService<LiveFeedMetrics>().ConnectionRefused(
+                    admission == ConnectionSetups.Admission.AddressFull ? ConnectionRefusal.AddressSetups : ConnectionRefusal.Setups);
+                // Whole seconds from 1 to the most, evenly: readers refused together come back spread out.
+                var seconds = Random.Shared.Next(1, (int)limit.MaxRetryAfter.TotalSeconds + 1);
+                return RefuseAsync(context, seconds, "The server is busy setting up other connections",
+                    "Connect again after the number of seconds in Retry-After.");
+            }
+        }
+        else if (IsConnectionRequest(request))
+        {
+            services.GetRequiredService<ConnectionSetups>().Begin(context, ClientAddress(context));
+        }
+
+        return next(context);
+    }
+
+    /// <summary>The WebSocket or Server-Sent Events request that starts a negotiated connection.</summary>
+    private static bool IsConnectionRequest(HttpRequest request) =>
+        request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.OrdinalIgnoreCase, out var rest) && !rest.HasValue
+        && request.Query.ContainsKey("id")
+        && (CorsHosting.IsWebSocket(request)
+            || (HttpMethods.IsGet(request.Method) && request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase)));
+
+    private static Task RefuseAsync(HttpContext context, int retryAfterSeconds, string title, string detail)
     {
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = ApiFilters.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails =
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "The server has all the readers it can take",
-                Detail = "Connect again after the number of seconds in Retry-After, or to another instance.",
+                Title = title,
+                Detail = detail,
             },
         }).AsTask();
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using LiveFeed.Contracts;
 using LiveFeed.Server.Hubs;
+using LiveFeed.Server.Limits;
 
 namespace LiveFeed.Server.Metrics;
 
@@ -37,11 +38,17 @@ internal sealed class LiveFeedMetrics
     // livefeed_store_errors_total{source}
     private readonly Counter<long> _storeErrors;
 
+    // livefeed_connections_refused_total{reason}
+    private readonly Counter<long> _connectionsRefused;
+
     // livefeed_readers_dropped_total and livefeed_reader_outbox_bytes are read from the readers' outboxes
     // when scraped (ReaderOutboxes keeps the counts; the outboxes are on every send's path).
-    public LiveFeedMetrics(IMeterFactory meterFactory, ReaderOutboxes outboxes)
+    public LiveFeedMetrics(IMeterFactory meterFactory, ReaderOutboxes outboxes, ConnectionSetups setups)
     {
         var meter = meterFactory.Create(MeterName);
+        meter.CreateObservableUpDownCounter(
+            "livefeed.connection_setups", () => setups.InProgress, "{setup}",
+            "Hub connections being set up on this instance now: negotiates being answered, and connections whose SignalR handshake is not done yet.");
         meter.CreateObservableCounter(
             "livefeed.readers.dropped", () => outboxes.DroppedReaders, "{reader}",
             "Readers this instance dropped for not keeping up (a send not taken within Limits:Readers:SendTimeout, or more than Limits:Readers:MaxBufferedBytes waiting); they reconnect and resume.");
@@ -65,6 +72,9 @@ internal sealed class LiveFeedMetrics
             "livefeed.resumes", "{subscribe}", "Subscribe calls with a position answered with the events after it (the reader missed nothing).");
         _resets = meter.CreateCounter<long>(
             "livefeed.resets", "{subscribe}", "Subscribe calls with a position answered with a reset page (another epoch, older than the kept events, or ahead): the reader starts over.");
+        _connectionsRefused = meter.CreateCounter<long>(
+            "livefeed.connections.refused", "{connection}",
+            "New hub connections refused, by reason: setups (503, the instance's set-ups in progress), address_setups (503, one address's set-ups in progress), readers (503, Limits:MaxReaderConnections), address_rate (429, Limits:NewConnections).");
         _storeErrors = meter.CreateCounter<long>(
             "livefeed.store.errors", "{error}", "Requests and hub calls that failed because the feed store could not be reached, by source (api, hub).");
     }
@@ -117,6 +127,16 @@ internal sealed class LiveFeedMetrics
     /// <summary>The store could not be reached; <paramref name="source"/> is <c>api</c> or <c>hub</c>.</summary>
     public void StoreError(string source) => _storeErrors.Add(1, new KeyValuePair<string, object?>("source", source));
 
+    /// <summary>A new hub connection was refused; the reasons are a fixed few, so the label stays small.</summary>
+    public void ConnectionRefused(ConnectionRefusal reason) => _connectionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason switch
+    {
+        ConnectionRefusal.Setups => "setups",
+        ConnectionRefusal.AddressSetups => "address_setups",
+        ConnectionRefusal.Readers => "readers",
+        ConnectionRefusal.AddressRate => "address_rate",
+        _ => "other",
+    }));
+
     private static string KindName(FeedEventKind kind) => kind switch
     {
         FeedEventKind.Published => "published",
@@ -124,4 +144,20 @@ internal sealed class LiveFeedMetrics
         FeedEventKind.Retracted => "retracted",
         _ => "other",
     };
+}
+
+/// <summary>Why a new hub connection was refused (the <c>reason</c> of <c>livefeed_connections_refused_total</c>).</summary>
+internal enum ConnectionRefusal
+{
+    /// <summary>Too many connection set-ups in progress on the instance (503).</summary>
+    Setups,
+
+    /// <summary>Too many connection set-ups in progress from the client's address (503).</summary>
+    AddressSetups,
+
+    /// <summary>The instance has <c>Limits:MaxReaderConnections</c> readers (503).</summary>
+    Readers,
+
+    /// <summary>The client address's <c>Limits:NewConnections</c> bucket is empty (429).</summary>
+    AddressRate,
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using LiveFeed.Server.Hubs;
+using LiveFeed.Server.Limits;
 using LiveFeed.Server.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.SignalR;
@@ -16,7 +17,7 @@ public sealed class ReaderSubscriptionsTests
     {
         var readers = new ReaderSubscriptions();
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var metrics = new LiveFeedMetrics(services.GetRequiredService<IMeterFactory>(), new ReaderOutboxes());
+        var metrics = new LiveFeedMetrics(services.GetRequiredService<IMeterFactory>(), new ReaderOutboxes(), new ConnectionSetups());
         var groupsAnswer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var context = new CallerContext("connection-1");
         readers.Of("connection-1").Add("main");

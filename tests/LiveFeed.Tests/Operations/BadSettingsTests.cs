@@ -18,6 +18,8 @@ public sealed class BadSettingsTests
         { "Limits:Readers:MaxBufferedBytes", "1024", "at least 16384" },
         { "Limits:Readers:SendTimeout", "soon", "a time span such as 00:00:10" },
         { "Limits:MaxReaderConnections", "many", "a whole number" },
+        { "Limits:ConnectionSetups:MaxInProgress", "0", "at least 1" },
+        { "Limits:ConnectionSetups:MaxRetryAfter", "00:00:00", "from 00:00:01 to 00:01:00" },
         { "Serilog:MinimumLevel:Default", "Loud", "one of Verbose, Debug, Information, Warning, Error, Fatal" },
         { "Cors:AllowedOrigins:0", "news.example", "an origin such as https://news.example" },
         { "Shutdown:DrainWindow", "-00:00:01", "from 00:00:00 to 00:10:00" },
