@@ -25,12 +25,7 @@ public sealed class ConnectionSetupTests
         using var server = ServerWith(("Limits:ConnectionSetups:MaxInProgress", "3"), ("Limits:ConnectionSetups:MaxRetryAfter", "00:00:05"));
         var setups = server.Services.GetRequiredService<ConnectionSetups>();
         using var client = server.CreateAnonymousClient();
-        var stalled = new List<RawHubClient>();
-        for (var i = 0; i < 3; i++)
-        {
-            // A WebSocket accepted, its handshake not sent: a set-up in progress.
-            stalled.Add(await RawHubClient.ConnectAsync(server.BaseAddress));
-        }
+        var stalled = await HoldSetUpsAsync(server, 3);
 
         Assert.Equal(3, setups.InProgress);
 
@@ -64,14 +59,14 @@ public sealed class ConnectionSetupTests
         await stalled[0].HandshakeAsync();
         stalled[1].Abort();
         await stalled[2].SendTextAsync("""{"protocol":"no-such-protocol","version":1}""" + RawHubClient.RecordSeparator);
-        await Eventually.HoldsAsync(() => Task.FromResult(setups.InProgress == 0), "every set-up slot is given back");
+        await AllSlotsBackAsync(setups, "every set-up slot is given back");
 
         using (var admitted = await NegotiateAsync(client))
         {
             Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
         }
 
-        await Eventually.HoldsAsync(() => Task.FromResult(setups.InProgress == 0), "a negotiate gives its slot back once answered");
+        await AllSlotsBackAsync(setups, "a negotiate gives its slot back once answered");
         foreach (var held in stalled)
         {
             await held.DisposeAsync();
@@ -83,8 +78,7 @@ public sealed class ConnectionSetupTests
     {
         using var server = ServerWith(("Limits:ConnectionSetups:MaxInProgress", "10"), ("Limits:ConnectionSetups:MaxInProgressPerAddress", "2"));
         var setups = server.Services.GetRequiredService<ConnectionSetups>();
-        await using var first = await RawHubClient.ConnectAsync(server.BaseAddress);
-        await using var second = await RawHubClient.ConnectAsync(server.BaseAddress);
+        var held = await HoldSetUpsAsync(server, 2);
 
         // 127.0.0.1 holds its two, never finishing them; the instance has room for eight more, from elsewhere.
         using var sameAddress = server.CreateAnonymousClient();
@@ -113,9 +107,12 @@ public sealed class ConnectionSetupTests
         Assert.Equal(1, metrics.Value("livefeed_connections_refused_total", ("reason", "address_setups")));
         Assert.Empty(metrics.All("livefeed_connections_refused_total", ("reason", "setups")));
 
-        first.Abort();
-        second.Abort();
-        await Eventually.HoldsAsync(() => Task.FromResult(setups.InProgress == 0), "every set-up slot is given back");
+        foreach (var setup in held)
+        {
+            await setup.DisposeAsync();
+        }
+
+        await AllSlotsBackAsync(setups, "every set-up slot is given back");
         using (var again = await NegotiateAsync(sameAddress))
         {
             Assert.Equal(HttpStatusCode.OK, again.StatusCode);
@@ -140,7 +137,7 @@ public sealed class ConnectionSetupTests
             readers.Add(reader);
         }
 
-        await Eventually.HoldsAsync(() => Task.FromResult(setups.InProgress == 0), "connected readers hold no set-up slot");
+        await AllSlotsBackAsync(setups, "connected readers hold no set-up slot");
         foreach (var reader in readers)
         {
             await reader.DisposeAsync();
@@ -156,11 +153,7 @@ public sealed class ConnectionSetupTests
         var hub = new Uri(server.BaseAddress, "/hubs/feed");
 
         // The cap is full when the crowd arrives, so every one of them is refused at least once.
-        var stalled = new List<RawHubClient>();
-        for (var i = 0; i < 4; i++)
-        {
-            stalled.Add(await RawHubClient.ConnectAsync(server.BaseAddress));
-        }
+        var stalled = await HoldSetUpsAsync(server, 4);
 
         var refused = new ConcurrentDictionary<int, int>();
         var connecting = Enumerable.Range(0, crowd).Select(reader => Task.Run(async () =>
@@ -207,7 +200,7 @@ public sealed class ConnectionSetupTests
             await connection.InvokeAsync<object>("Subscribe", "main", null, null);
         }
 
-        await Eventually.HoldsAsync(() => Task.FromResult(setups.InProgress == 0), "no set-up slot is left taken");
+        await AllSlotsBackAsync(setups, "no set-up slot is left taken");
         var metrics = await PrometheusScrape.TakeAsync(server.BaseAddress);
         Assert.Equal(refused.Values.Sum(), metrics.Value("livefeed_connections_refused_total", ("reason", "setups")));
         foreach (var connection in connections)
@@ -220,6 +213,21 @@ public sealed class ConnectionSetupTests
             await held.DisposeAsync();
         }
     }
+
+    /// <summary>WebSockets accepted whose handshake is never sent: set-ups held in progress until disposed.</summary>
+    private static async Task<List<RawHubClient>> HoldSetUpsAsync(LiveFeedServer server, int count)
+    {
+        var held = new List<RawHubClient>();
+        for (var i = 0; i < count; i++)
+        {
+            held.Add(await RawHubClient.ConnectAsync(server.BaseAddress));
+        }
+
+        return held;
+    }
+
+    private static Task AllSlotsBackAsync(ConnectionSetups setups, string what) =>
+        Eventually.HoldsAsync(() => Task.FromResult(setups.InProgress == 0), what);
 
     /// <summary>Keeps the Retry-After of a 503, as a client that retries as told reads it.</summary>
     private sealed class RetryAfterRecorder : DelegatingHandler
