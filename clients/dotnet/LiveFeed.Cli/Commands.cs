@@ -241,7 +241,7 @@ internal static class Commands
         catch (HttpRequestException exception) when (exception.StatusCode == HttpStatusCode.TooManyRequests)
         {
             // tail's first connection: the SignalR client reports the status of a refused negotiate, not its body.
-            await error.WriteLineAsync($"livefeed: the LiveFeed server at {context.ServerText} takes no more new connections from this address for now (429); try again later.");
+            await error.WriteLineAsync($"livefeed: the LiveFeed server at {context.ServerText} takes no more new connections for now, from this address or while it sets up others (429); try again later.");
             return ExitCodes.TooManyRequests;
         }
         catch (LiveFeedApiException exception) when (exception.Status >= 500)

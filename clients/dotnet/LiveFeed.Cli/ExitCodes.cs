@@ -18,8 +18,9 @@ internal static class ExitCodes
     public const int Unauthorized = 4;
 
     /// <summary>
-    /// Past a rate limit (429): this newsroom key's writes, or new connections from this address. Nothing was
-    /// stored; try again after the wait the message names (a script can tell this from an outage, code 3).
+    /// Past a rate limit (429): this newsroom key's writes, new connections from this address, or connections the
+    /// server is setting up at once. Nothing was stored; try again after the wait the message names (a script can
+    /// tell this from an outage, code 3).
     /// </summary>
     public const int TooManyRequests = 5;
 }

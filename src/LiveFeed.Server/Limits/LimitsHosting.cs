@@ -55,7 +55,7 @@ internal static class LimitsHosting
     /// <summary>
     /// After authentication (writes are limited per newsroom key), before anything answers. A new hub connection passes
     /// three checks, cheapest and narrowest first, each answering at once: its address's rate (429), the instance's
-    /// open readers (503), the instance's set-ups in progress (503 with a jittered Retry-After).
+    /// open readers (503), the set-ups in progress on the instance and from the address (429 with a jittered Retry-After).
     /// </summary>
     public static WebApplication UseLiveFeedLimits(this WebApplication app)
     {
@@ -146,7 +146,7 @@ internal static class LimitsHosting
             && services.GetRequiredService<ReaderConnections>().Count >= services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxReaderConnections)
         {
             services.GetRequiredService<LiveFeedMetrics>().ConnectionRefused(ConnectionRefusal.Readers);
-            return RefuseAsync(context, ApiFilters.RetryAfterSeconds, "The server has all the readers it can take",
+            return RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, ApiFilters.RetryAfterSeconds, "The server has all the readers it can take",
                 "Connect again after the number of seconds in Retry-After, or to another instance.");
         }
 
@@ -169,9 +169,11 @@ internal static class LimitsHosting
             {
                 services.GetRequiredService<LiveFeedMetrics>().ConnectionRefused(
                     admission == ConnectionSetups.Admission.AddressFull ? ConnectionRefusal.AddressSetups : ConnectionRefusal.Setups);
-                // Whole seconds from 1 to the most, evenly: readers refused together come back spread out.
+                // Whole seconds from 1 to the most, evenly: readers refused together come back spread out. 429, not 503: a
+                // load balancer that fails over on 503 (the compose nginx does, to move readers off a stopping instance)
+                // takes the instance out for all traffic, so a crowd would knock out every instance in turn.
                 var seconds = Random.Shared.Next(1, (int)limit.MaxRetryAfter.TotalSeconds + 1);
-                return RefuseAsync(context, seconds, "The server is busy setting up other connections",
+                return RefuseAsync(context, StatusCodes.Status429TooManyRequests, seconds, "The server is busy setting up other connections",
                     "Connect again after the number of seconds in Retry-After.");
             }
         }
@@ -190,16 +192,16 @@ internal static class LimitsHosting
         && (CorsHosting.IsWebSocket(request)
             || (HttpMethods.IsGet(request.Method) && request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase)));
 
-    private static Task RefuseAsync(HttpContext context, int retryAfterSeconds, string title, string detail)
+    private static Task RefuseAsync(HttpContext context, int status, int retryAfterSeconds, string title, string detail)
     {
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.StatusCode = status;
         context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails =
             {
-                Status = StatusCodes.Status503ServiceUnavailable,
+                Status = status,
                 Title = title,
                 Detail = detail,
             },

@@ -32,7 +32,7 @@ internal sealed class LimitsOptions
 
     /// <summary>
     /// <c>Limits:ConnectionSetups</c>: hub connections being set up at once on this instance (negotiate, WebSocket accept,
-    /// SignalR handshake); past it, new ones answer 503 with a short, jittered <c>Retry-After</c>.
+    /// SignalR handshake); past it, new ones answer 429 with a short, jittered <c>Retry-After</c>.
     /// </summary>
     public ConnectionSetupLimits ConnectionSetups { get; set; } = new();
 

@@ -74,7 +74,7 @@ internal sealed class LiveFeedMetrics
             "livefeed.resets", "{subscribe}", "Subscribe calls with a position answered with a reset page (another epoch, older than the kept events, or ahead): the reader starts over.");
         _connectionsRefused = meter.CreateCounter<long>(
             "livefeed.connections.refused", "{connection}",
-            "New hub connections refused, by reason: setups (503, the instance's set-ups in progress), address_setups (503, one address's set-ups in progress), readers (503, Limits:MaxReaderConnections), address_rate (429, Limits:NewConnections).");
+            "New hub connections refused, by reason: setups (429, the instance's set-ups in progress), address_setups (429, one address's set-ups in progress), readers (503, Limits:MaxReaderConnections), address_rate (429, Limits:NewConnections).");
         _storeErrors = meter.CreateCounter<long>(
             "livefeed.store.errors", "{error}", "Requests and hub calls that failed because the feed store could not be reached, by source (api, hub).");
     }
@@ -149,10 +149,10 @@ internal sealed class LiveFeedMetrics
 /// <summary>Why a new hub connection was refused (the <c>reason</c> of <c>livefeed_connections_refused_total</c>).</summary>
 internal enum ConnectionRefusal
 {
-    /// <summary>Too many connection set-ups in progress on the instance (503).</summary>
+    /// <summary>Too many connection set-ups in progress on the instance (429).</summary>
     Setups,
 
-    /// <summary>Too many connection set-ups in progress from the client's address (503).</summary>
+    /// <summary>Too many connection set-ups in progress from the client's address (429).</summary>
     AddressSetups,
 
     /// <summary>The instance has <c>Limits:MaxReaderConnections</c> readers (503).</summary>

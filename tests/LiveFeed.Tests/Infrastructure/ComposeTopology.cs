@@ -23,10 +23,16 @@ public sealed class ComposeTopology : IAsyncDisposable
 
     public NginxServer Nginx { get; }
 
-    public static async Task<ComposeTopology> StartAsync()
+    /// <param name="instanceSettings">Settings of both instances on top of compose's, e.g. a limit a test wants low.</param>
+    public static async Task<ComposeTopology> StartAsync(IReadOnlyDictionary<string, string?>? instanceSettings = null)
     {
         var redis = await RedisServer.StartNewAsync();
         var settings = new Dictionary<string, string?>(RedisSettings.For(redis)) { ["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true" };
+        foreach (var (key, value) in instanceSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         var first = new LiveFeedProcess(settings);
         var second = new LiveFeedProcess(settings);
         await Task.WhenAll(first.StartAsync(), second.StartAsync());

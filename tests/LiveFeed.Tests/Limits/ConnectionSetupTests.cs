@@ -13,14 +13,14 @@ namespace LiveFeed.Tests.Limits;
 
 /// <summary>
 /// The cap on connection set-ups in progress (<c>Limits:ConnectionSetups</c>): past it a new connection is refused at
-/// once with 503 and a jittered Retry-After; every set-up gives its slot back, however it ends; and a crowd that
+/// once with 429 and a jittered Retry-After; every set-up gives its slot back, however it ends; and a crowd that
 /// retries as told all gets in. Set-ups are held open on purpose (WebSockets that never send their handshake), so
 /// that the cap is full when the test says so, whatever the machine's speed.
 /// </summary>
 public sealed class ConnectionSetupTests
 {
     [Fact]
-    public async Task SetUpsPastTheCapAnswer503WithAJitteredRetryAfterTakeNoSlotAndEverySlotComesBack()
+    public async Task SetUpsPastTheCapAnswer429WithAJitteredRetryAfterTakeNoSlotAndEverySlotComesBack()
     {
         using var server = ServerWith(("Limits:ConnectionSetups:MaxInProgress", "3"), ("Limits:ConnectionSetups:MaxRetryAfter", "00:00:05"));
         var setups = server.Services.GetRequiredService<ConnectionSetups>();
@@ -33,13 +33,13 @@ public sealed class ConnectionSetupTests
         for (var i = 0; i < 30; i++)
         {
             using var refused = await NegotiateAsync(client);
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
             var retryAfter = AssertRetryAfter(refused);
             Assert.InRange(retryAfter, 1, 5);
             retryAfters.Add(retryAfter);
             Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
             using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
-            Assert.Equal(503, problem.RootElement.GetProperty("status").GetInt32());
+            Assert.Equal(429, problem.RootElement.GetProperty("status").GetInt32());
         }
 
         // Spread out, not all told the same second (30 draws from 1..5 all alike: about 1 in 10^20).
@@ -84,7 +84,7 @@ public sealed class ConnectionSetupTests
         using var sameAddress = server.CreateAnonymousClient();
         using (var refused = await NegotiateAsync(sameAddress))
         {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
             Assert.InRange(AssertRetryAfter(refused), 1, 5);
         }
 
@@ -145,7 +145,7 @@ public sealed class ConnectionSetupTests
     }
 
     [Fact]
-    public async Task ABurstBeyondTheCapIsRefusedWith503AndEveryReaderThatRetriesAsToldGetsIn()
+    public async Task ABurstBeyondTheCapIsRefusedWith429AndEveryReaderThatRetriesAsToldGetsIn()
     {
         const int crowd = 40;
         using var server = ServerWith(("Limits:ConnectionSetups:MaxInProgress", "4"), ("Limits:ConnectionSetups:MaxRetryAfter", "00:00:02"));
@@ -177,10 +177,10 @@ public sealed class ConnectionSetupTests
                     await connection.StartAsync();
                     return connection;
                 }
-                catch (HttpRequestException exception) when (exception.StatusCode == HttpStatusCode.ServiceUnavailable)
+                catch (HttpRequestException exception) when (exception.StatusCode == HttpStatusCode.TooManyRequests)
                 {
                     await connection.DisposeAsync();
-                    var wait = told.RetryAfter ?? throw new InvalidOperationException("A 503 without Retry-After.");
+                    var wait = told.RetryAfter ?? throw new InvalidOperationException("A 429 without Retry-After.");
                     refused.AddOrUpdate(reader, 1, (_, count) => count + 1);
                     await Task.Delay(wait);
                 }
@@ -229,7 +229,7 @@ public sealed class ConnectionSetupTests
     private static Task AllSlotsBackAsync(ConnectionSetups setups, string what) =>
         Eventually.HoldsAsync(() => Task.FromResult(setups.InProgress == 0), what);
 
-    /// <summary>Keeps the Retry-After of a 503, as a client that retries as told reads it.</summary>
+    /// <summary>Keeps the Retry-After of a 429, as a client that retries as told reads it.</summary>
     private sealed class RetryAfterRecorder : DelegatingHandler
     {
         public TimeSpan? RetryAfter { get; private set; }
@@ -237,7 +237,7 @@ public sealed class ConnectionSetupTests
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var response = await base.SendAsync(request, cancellationToken);
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
                 RetryAfter = response.Headers.RetryAfter?.Delta;
             }
