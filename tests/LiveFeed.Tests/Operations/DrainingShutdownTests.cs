@@ -12,6 +12,7 @@ namespace LiveFeed.Tests.Operations;
 /// with SIGTERM while the newsroom keeps posting. Readers and the newsroom only know nginx. Everything runs as
 /// operators run it (real processes, real sockets); the readers are lean, so that there can be thousands.
 /// </summary>
+[Collection(CrowdTests.Name)]
 public sealed class DrainingShutdownTests(ITestOutputHelper output)
 {
     private const int Readers = 2_000;

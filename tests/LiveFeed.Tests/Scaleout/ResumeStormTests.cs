@@ -8,6 +8,7 @@ namespace LiveFeed.Tests.Scaleout;
 /// An instance dies and all its readers resume on another at once: none misses or repeats an event, and the crowd
 /// costs Redis far less than one data command per reader (docs/architecture.md, "Shared reads").
 /// </summary>
+[Collection(CrowdTests.Name)]
 public sealed class ResumeStormTests(ITestOutputHelper output)
 {
     private const int FeedCount = 3;
