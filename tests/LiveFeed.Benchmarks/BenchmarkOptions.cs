@@ -36,7 +36,21 @@ internal sealed record BenchmarkOptions
         --env KEY=VALUE                  an environment variable for every server process, baselines too
                                          (repeatable), e.g. --env DOTNET_GCgen0size=0x4000000
         --runtime-defaults               LiveFeed too runs with the runtime's defaults, not its shipped settings
+
+        Surges (instead of the latency measurement; docs/benchmarks.md, "Surge"):
+        --surge arrival|storm            arrival: N new readers at once, LiveFeed and bare SignalR (--servers, --modes memory|redis)
+                                         storm: two LiveFeed instances on one redis-server, N readers on A, A killed (SIGKILL)
+        --readers 1000,10000             readers in the surge (default 1000)
+        --storm-target b,restart         storm: where the readers come back, instance B or A restarted on its port (default b)
+        --rate 1                         storm: items a second posted to B throughout (default 1)
+        --backlog 50                     items in the feed before the readers come (default 50: a full reset page)
+        --concurrent 0                   arrival: attempts in flight at most (default 0: every reader at once)
+                                         --sources defaults to 254 (127.0.0.2-255) in a surge, so that the per-address
+                                         connection limit is not what is measured; LiveFeed keeps its shipped limits
         """;
+
+    /// <summary>The most loopback source addresses: 127.0.0.2 to 127.0.0.255.</summary>
+    public const int MaxSourceAddresses = 254;
 
     public IReadOnlyList<string> Modes { get; init; } = ["memory"];
 
@@ -54,7 +68,26 @@ internal sealed record BenchmarkOptions
 
     public double OpenRate { get; init; } = 1000;
 
-    public int SourceAddresses { get; init; } = 4;
+    /// <summary>Loopback source addresses (<c>--sources</c>): 4 unless set, 254 in a surge.</summary>
+    public int? Sources { get; init; }
+
+    public int SourceAddresses => Sources ?? (Surge is null ? 4 : MaxSourceAddresses);
+
+    /// <summary>The surge to run (<c>--surge</c>) instead of the latency measurement, or null.</summary>
+    public string? Surge { get; init; }
+
+    public IReadOnlyList<int> Readers { get; init; } = [1000];
+
+    public IReadOnlyList<string> StormTargets { get; init; } = [StormTarget.B];
+
+    /// <summary>Items a second posted throughout a storm.</summary>
+    public double StormRate { get; init; } = 1;
+
+    /// <summary>Arrival: attempts in flight at most; 0 for no bound (every reader starts at once).</summary>
+    public int Concurrent { get; init; }
+
+    /// <summary>Items posted before a surge's readers come.</summary>
+    public int Backlog { get; init; } = 50;
 
     public bool Pin { get; init; } = true;
 
@@ -88,7 +121,13 @@ internal sealed record BenchmarkOptions
                 "--rounds" => options with { Rounds = (int)Number(Value()) },
                 "--protocol" => options with { Protocol = Value() == "messagepack" ? HubProtocolName.MessagePack : HubProtocolName.Json },
                 "--open-rate" => options with { OpenRate = Number(Value()) },
-                "--sources" => options with { SourceAddresses = (int)Number(Value()) },
+                "--sources" => options with { Sources = (int)Number(Value()) },
+                "--surge" => options with { Surge = Known([SurgeKinds.Arrival, SurgeKinds.Storm])(Value()) },
+                "--readers" => options with { Readers = List(Value()).Select(text => (int)Number(text)).ToList() },
+                "--storm-target" => options with { StormTargets = List(Value()).Select(Known([StormTarget.B, StormTarget.Restart])).ToList() },
+                "--rate" => options with { StormRate = Number(Value()) },
+                "--backlog" => options with { Backlog = (int)NumberOrZero(Value()) },
+                "--concurrent" => options with { Concurrent = (int)NumberOrZero(Value()) },
                 "--no-pin" => options with { Pin = false },
                 "--out" => options with { Output = Value() },
                 "--plot" => options with { Plot = Value() },
@@ -97,6 +136,19 @@ internal sealed record BenchmarkOptions
                 "--env" => options with { ServerEnvironment = WithVariable(options.ServerEnvironment, Value()) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
+        }
+
+        if (options.SourceAddresses > MaxSourceAddresses)
+        {
+            throw new ArgumentException($"--sources is at most {MaxSourceAddresses} (127.0.0.2 to 127.0.0.255).");
+        }
+
+        if (options.Surge is not null && options.Servers.Contains(ServerKinds.WebSocket))
+        {
+            // The bare broadcaster has no Subscribe: its readers are not comparable in a surge.
+            options = options.Servers.SequenceEqual(ServerKinds.All)
+                ? options with { Servers = [ServerKinds.LiveFeed, ServerKinds.SignalR] }
+                : throw new ArgumentException("A surge measures livefeed and signalr: the bare WebSocket broadcaster has no Subscribe.");
         }
 
         return options;
@@ -109,6 +161,8 @@ internal sealed record BenchmarkOptions
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
             : throw new ArgumentException($"'{text}' is not a positive number.");
+
+    private static double NumberOrZero(string text) => text == "0" ? 0 : Number(text);
 
     private static Dictionary<string, string> WithVariable(IReadOnlyDictionary<string, string> variables, string text)
     {
@@ -133,4 +187,21 @@ internal static class ServerKinds
     public const string WebSocket = "websocket";
 
     public static IReadOnlyList<string> All { get; } = [LiveFeed, SignalR, WebSocket];
+}
+
+/// <summary>The surges the benchmark can run (<c>--surge</c>).</summary>
+internal static class SurgeKinds
+{
+    public const string Arrival = "arrival";
+    public const string Storm = "storm";
+}
+
+/// <summary>Where a storm's readers come back after instance A is killed (<c>--storm-target</c>).</summary>
+internal static class StormTarget
+{
+    /// <summary>To instance B, which was up all along (as behind a load balancer).</summary>
+    public const string B = "b";
+
+    /// <summary>To A, started again on the same port at once (as a supervisor restarts it).</summary>
+    public const string Restart = "restart";
 }

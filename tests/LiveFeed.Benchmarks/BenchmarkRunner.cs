@@ -41,7 +41,12 @@ internal static class BenchmarkRunner
         Console.WriteLine($"Runtime settings: LiveFeed {Variables(liveFeedRuntime)}{(options.LiveFeedRuntime ? " (as shipped)" : string.Empty)}; every server {Variables(options.ServerEnvironment)}");
         Console.WriteLine($"Load average at start: {report.LoadAverageAtStart}");
 
-        foreach (var mode in options.Modes)
+        if (options.Surge is not null)
+        {
+            await SurgeRunner.RunAsync(options, pinning, serverDll, report);
+        }
+
+        foreach (var mode in options.Surge is null ? options.Modes : [])
         {
             await using var redis = mode == "memory" ? null : await StartRedisAsync(pinning.SideCpus);
             var redisAddress = redis is null ? null : $"127.0.0.1:{redis.Address.Port}";
@@ -78,7 +83,7 @@ internal static class BenchmarkRunner
         }
 
         Console.WriteLine();
-        Console.WriteLine(Table.Render(report));
+        Console.WriteLine(options.Surge is null ? Table.Render(report) : SurgeTable.Render(report));
         Console.WriteLine($"Load average at end: {report.LoadAverageAtEnd}");
 
         var output = Path.GetFullPath(options.Output);
@@ -87,13 +92,13 @@ internal static class BenchmarkRunner
         Console.WriteLine($"Results: {output}");
         if (options.Plot is not null)
         {
-            foreach (var path in LatencyPlot.Write(report, options.Plot))
+            foreach (var path in options.Surge is null ? LatencyPlot.Write(report, options.Plot) : SurgePlot.Write(report, options.Plot))
             {
                 Console.WriteLine($"Plot: {Path.GetFullPath(path)}");
             }
         }
 
-        return report.Measurements.All(m => m.Clean) ? 0 : 1;
+        return report.Measurements.All(m => m.Clean) && report.Surges.All(surge => surge.Clean) ? 0 : 1;
     }
 
     private static async Task<MeasurementResult> MeasureAsync(
@@ -223,7 +228,7 @@ internal static class BenchmarkRunner
     /// the servers take them in one burst every 15 s (about 40 MB of receive buffers, then a 100-270 ms GC pause
     /// in LiveFeed, seen with dotnet-counters), which no real audience does.
     /// </summary>
-    private static async Task PingLoopAsync(ReaderPool pool, CancellationToken cancellationToken)
+    internal static async Task PingLoopAsync(ReaderPool pool, CancellationToken cancellationToken)
     {
         const int Slices = 15;
         try
@@ -240,7 +245,7 @@ internal static class BenchmarkRunner
         }
     }
 
-    private static async Task<ServerProcess> StartRedisAsync(string? cpus)
+    internal static async Task<ServerProcess> StartRedisAsync(string? cpus)
     {
         var port = ServerProcess.FreePort();
         var directory = Directory.CreateTempSubdirectory("livefeed-bench-redis-").FullName;
@@ -255,7 +260,7 @@ internal static class BenchmarkRunner
     }
 
     /// <summary>What <paramref name="server"/>'s processes get on top of the runtime's defaults.</summary>
-    private static Dictionary<string, string> ServerVariables(BenchmarkOptions options, string server)
+    internal static Dictionary<string, string> ServerVariables(BenchmarkOptions options, string server)
     {
         var variables = new Dictionary<string, string>();
         if (server == ServerKinds.LiveFeed && options.LiveFeedRuntime)
@@ -297,10 +302,12 @@ internal static class BenchmarkRunner
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-    /// <param name="SideCpus">Where Redis and the posting instance of a backplane deployment run.</param>
-    private sealed record Pinning(string? ServerCpus, string? SideCpus, int GeneratorCores, string Description);
 }
+
+/// <summary>Where the processes run (<c>taskset</c> CPU lists; null: anywhere).</summary>
+/// <param name="ServerCpus">The server the readers are on.</param>
+/// <param name="SideCpus">Where Redis and the posting instance of a backplane deployment run.</param>
+internal sealed record Pinning(string? ServerCpus, string? SideCpus, int GeneratorCores, string Description);
 
 internal static class ResultsJson
 {

@@ -26,7 +26,7 @@ static async Task<int> Replot(string results, string prefix)
 {
     var report = System.Text.Json.JsonSerializer.Deserialize<LiveFeed.Benchmarks.Reporting.RunReport>(
         await File.ReadAllTextAsync(results), ResultsJson.Options) ?? throw new ArgumentException($"{results} holds no results.");
-    foreach (var path in LiveFeed.Benchmarks.Reporting.LatencyPlot.Write(report, prefix))
+    foreach (var path in LiveFeed.Benchmarks.Reporting.LatencyPlot.Write(report, prefix).Concat(LiveFeed.Benchmarks.Reporting.SurgePlot.Write(report, prefix)))
     {
         Console.WriteLine($"Plot: {Path.GetFullPath(path)}");
     }

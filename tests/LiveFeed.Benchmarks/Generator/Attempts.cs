@@ -40,15 +40,26 @@ internal sealed class AttemptLog
 {
     private readonly ConcurrentDictionary<string, int> _failures = new();
     private int _attempts;
+    private int _retries;
 
     public int Attempts => Volatile.Read(ref _attempts);
+
+    /// <summary>Attempts after a reader's first.</summary>
+    public int Retries => Volatile.Read(ref _retries);
 
     /// <summary>Failed attempts by outcome ("429", "503", "timeout", ...).</summary>
     public IReadOnlyDictionary<string, int> Failures => new SortedDictionary<string, int>(_failures, StringComparer.Ordinal);
 
     public int Failed => _failures.Values.Sum();
 
-    public void Attempted() => Interlocked.Increment(ref _attempts);
+    public void Attempted(bool retry)
+    {
+        Interlocked.Increment(ref _attempts);
+        if (retry)
+        {
+            Interlocked.Increment(ref _retries);
+        }
+    }
 
     public void Failure(string outcome) => _failures.AddOrUpdate(outcome, 1, (_, count) => count + 1);
 }
@@ -67,15 +78,31 @@ internal static class RetryingOpen
 
     private static readonly TimeSpan[] PageDelays = [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5)];
 
-    /// <summary>Answers when the reader subscribed (a <see cref="Stopwatch"/> timestamp), or null when the deadline passed first.</summary>
-    public static async Task<long?> OpenAsync(LeanReader reader, Uri uri, HttpMessageInvoker invoker, string feed, AttemptLog log, CancellationToken deadline)
+    /// <summary>
+    /// Answers when the reader subscribed (a <see cref="Stopwatch"/> timestamp), or null when the deadline passed first.
+    /// With <paramref name="inFlight"/>, an attempt waits for one of its slots (a reader waiting to retry holds none).
+    /// </summary>
+    public static async Task<long?> OpenAsync(
+        LeanReader reader, Uri uri, HttpMessageInvoker invoker, string feed, AttemptLog log, CancellationToken deadline, SemaphoreSlim? inFlight = null)
     {
         for (var failures = 0; !deadline.IsCancellationRequested; failures++)
         {
-            log.Attempted();
             TimeSpan? retryAfter;
             using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(deadline))
             {
+                try
+                {
+                    if (inFlight is not null)
+                    {
+                        await inFlight.WaitAsync(deadline);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
+
+                log.Attempted(retry: failures > 0);
                 attempt.CancelAfter(AttemptTimeout);
                 try
                 {
@@ -95,6 +122,10 @@ internal static class RetryingOpen
                 catch (OperationCanceledException)
                 {
                     return null;
+                }
+                finally
+                {
+                    inFlight?.Release();
                 }
             }
 

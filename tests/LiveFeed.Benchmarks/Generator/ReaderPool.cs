@@ -29,6 +29,12 @@ internal sealed class ReaderPool : IDisposable
 
     public IReadOnlyList<LeanReader> Readers => _readers;
 
+    /// <summary>Adds readers that the caller opens, reader i from <see cref="Invoker"/>(i).</summary>
+    public void Add(IEnumerable<LeanReader> readers) => _readers.AddRange(readers);
+
+    /// <summary>The source address reader <paramref name="index"/> connects from: always the same one.</summary>
+    public HttpMessageInvoker Invoker(int index) => _invokers[index % _invokers.Count];
+
     /// <summary>
     /// Opens <paramref name="count"/> readers at no more than <paramref name="perSecond"/> a second, at most
     /// <paramref name="concurrent"/> handshakes at a time; returns the failures (the readers that did open stay).
@@ -52,8 +58,7 @@ internal sealed class ReaderPool : IDisposable
             await gate.WaitAsync(deadline.Token);
             var reader = create();
             _readers.Add(reader);
-            var invoker = _invokers[i % _invokers.Count];
-            opening.Add(OpenOneAsync(reader, invoker));
+            opening.Add(OpenOneAsync(reader, Invoker(i)));
         }
 
         await Task.WhenAll(opening);

@@ -117,5 +117,6 @@ internal sealed record RunReport
     public string? LoadAverageAtEnd { get; set; }
     public List<MeasurementResult> Measurements { get; init; } = [];
     public List<Summary> Summaries { get; init; } = [];
+    public List<SurgeResult> Surges { get; init; } = [];
     public Dictionary<string, double> MemorySlopeKilobytesPerReader { get; init; } = [];
 }

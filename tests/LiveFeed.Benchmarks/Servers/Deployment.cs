@@ -56,8 +56,10 @@ internal sealed class Deployment : IAsyncDisposable
     /// <summary>Starts <paramref name="kind"/> for <paramref name="mode"/>; <paramref name="redis"/> is set in the Redis modes.</summary>
     /// <paramref name="extraEnvironment"/> is set on its processes over the runtime's defaults.
     /// <paramref name="cpus"/> pins the server the readers are on; <paramref name="postingCpus"/> instance A in backplane mode.
+    /// <paramref name="liftLimits"/>: LiveFeed without its per-address, reader and write limits (see <see cref="StartLiveFeedAsync"/>).
     public static async Task<Deployment> StartAsync(
-        string kind, string mode, string? redis, string? cpus, string? postingCpus, string serverDll, IReadOnlyDictionary<string, string> extraEnvironment)
+        string kind, string mode, string? redis, string? cpus, string? postingCpus, string serverDll, IReadOnlyDictionary<string, string> extraEnvironment,
+        bool liftLimits = true)
     {
         // The bare WebSocket broadcaster has no backplane: it runs as one instance in every mode.
         var instances = mode == "backplane" && kind != ServerKinds.WebSocket ? 2 : 1;
@@ -67,7 +69,7 @@ internal sealed class Deployment : IAsyncDisposable
             for (var instance = 0; instance < instances; instance++)
             {
                 var posting = instances == 2 && instance == 0;
-                servers.Add(await StartOneAsync(kind, kind == ServerKinds.WebSocket ? null : redis, posting ? postingCpus : cpus, serverDll, instance, extraEnvironment));
+                servers.Add(await StartOneAsync(kind, kind == ServerKinds.WebSocket ? null : redis, posting ? postingCpus : cpus, serverDll, instance, extraEnvironment, liftLimits));
             }
         }
         catch
@@ -81,6 +83,46 @@ internal sealed class Deployment : IAsyncDisposable
         }
 
         return new Deployment(kind, servers);
+    }
+
+    /// <summary>
+    /// One LiveFeed process on <paramref name="port"/>, with the benchmark's newsroom key, logging at Warning, on
+    /// Redis when <paramref name="redis"/> is set. <paramref name="liftLimits"/> lifts the per-address connection
+    /// limit, the reader cap and the write limit (docs/security.md), as an operator would for a load test whose
+    /// readers come from a few loopback addresses; the surges keep them as shipped.
+    /// </summary>
+    public static Task<ServerProcess> StartLiveFeedAsync(
+        string name, string? redis, string? cpus, int port, string serverDll, IReadOnlyDictionary<string, string> extraEnvironment, bool liftLimits)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Newsroom__ApiKeys__bench"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(NewsroomKey))),
+            // Per-request and per-publish log lines at Information are not what is measured here.
+            ["Serilog__MinimumLevel__Default"] = "Warning",
+        };
+        if (liftLimits)
+        {
+            // Otherwise most readers from four addresses would be refused (429).
+            environment["Limits__NewConnections__TokenLimit"] = "1000000";
+            environment["Limits__NewConnections__TokensPerPeriod"] = "1000000";
+            environment["Limits__Writes__TokenLimit"] = "1000000";
+            environment["Limits__Writes__TokensPerPeriod"] = "1000000";
+            environment["Limits__MaxReaderConnections"] = "1000000";
+        }
+
+        if (redis is not null)
+        {
+            environment["ConnectionStrings__Redis"] = redis;
+        }
+
+        foreach (var (key, value) in extraEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        return ServerProcess.StartAsync(name, "dotnet", [serverDll, "--urls", $"http://127.0.0.1:{port}"], environment, cpus, port, "/health/ready");
     }
 
     public static string DefaultServerDll() =>
@@ -97,43 +139,21 @@ internal sealed class Deployment : IAsyncDisposable
     }
 
     private static Task<ServerProcess> StartOneAsync(
-        string kind, string? redis, string? cpus, string serverDll, int instance, IReadOnlyDictionary<string, string> extraEnvironment)
+        string kind, string? redis, string? cpus, string serverDll, int instance, IReadOnlyDictionary<string, string> extraEnvironment, bool liftLimits)
     {
         var port = ServerProcess.FreePort();
-        var urls = $"http://127.0.0.1:{port}";
         var name = instance == 0 ? kind : $"{kind}-b";
+        if (kind == ServerKinds.LiveFeed)
+        {
+            return StartLiveFeedAsync(name, redis, cpus, port, serverDll, extraEnvironment, liftLimits);
+        }
+
         var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = "Production",
         };
-
-        if (kind == ServerKinds.LiveFeed)
-        {
-            environment["Newsroom__ApiKeys__bench"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(NewsroomKey)));
-            // Per-request and per-publish log lines at Information are not what is measured here.
-            environment["Serilog__MinimumLevel__Default"] = "Warning";
-            // Every reader comes from a few loopback addresses and the publisher posts at the measured rate:
-            // lift the per-address connection limit, the reader cap and the write limit (docs/security.md),
-            // as an operator would for a load test. Otherwise most readers would be refused (429).
-            environment["Limits__NewConnections__TokenLimit"] = "1000000";
-            environment["Limits__NewConnections__TokensPerPeriod"] = "1000000";
-            environment["Limits__Writes__TokenLimit"] = "1000000";
-            environment["Limits__Writes__TokensPerPeriod"] = "1000000";
-            environment["Limits__MaxReaderConnections"] = "1000000";
-            if (redis is not null)
-            {
-                environment["ConnectionStrings__Redis"] = redis;
-            }
-
-            foreach (var (key, value) in extraEnvironment)
-            {
-                environment[key] = value;
-            }
-
-            return ServerProcess.StartAsync(name, "dotnet", [serverDll, "--urls", urls], environment, cpus, port, "/health/ready");
-        }
-
+        var urls = $"http://127.0.0.1:{port}";
         List<string> arguments = [Path.Combine(AppContext.BaseDirectory, "LiveFeed.Benchmarks.dll"), $"serve-{kind}", "--urls", urls];
         if (redis is not null)
         {

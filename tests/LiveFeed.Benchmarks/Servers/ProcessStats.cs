@@ -33,5 +33,28 @@ internal static class ProcessStats
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
     }
 
+    /// <summary>
+    /// Connections the kernel dropped because a listen queue was full (TcpExt ListenOverflows in /proc/net/netstat),
+    /// counted for the whole network namespace since boot; 0 where it cannot be read.
+    /// </summary>
+    public static long ListenOverflows()
+    {
+        if (!File.Exists("/proc/net/netstat"))
+        {
+            return 0;
+        }
+
+        var lines = File.ReadAllLines("/proc/net/netstat").Where(line => line.StartsWith("TcpExt:", StringComparison.Ordinal)).ToList();
+        if (lines.Count < 2)
+        {
+            return 0;
+        }
+
+        var names = lines[0].Split(' ');
+        var values = lines[1].Split(' ');
+        var at = Array.IndexOf(names, "ListenOverflows");
+        return at > 0 && at < values.Length ? long.Parse(values[at], CultureInfo.InvariantCulture) : 0;
+    }
+
     public static TimeSpan CpuTime(IEnumerable<int> pids) => pids.Aggregate(TimeSpan.Zero, (sum, pid) => sum + CpuTime(pid));
 }

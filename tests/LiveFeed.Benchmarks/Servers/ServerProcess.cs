@@ -89,6 +89,14 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL, as a crash or the kernel's OOM killer would: no shutdown, the sockets simply close.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
