@@ -74,14 +74,14 @@ internal static class SurgeTable
         var arrivals = report.Surges.Where(s => s.Surge == SurgeKinds.Arrival).GroupBy(s => (s.Setting, s.Readers, s.Sources, s.Server)).ToList();
         if (arrivals.Count > 0)
         {
-            text.AppendLine("== arrival (medians of rounds) ==");
-            text.AppendLine("| readers | from addresses | mode | server | all subscribed, s (rounds) | server CPU s | server cores | failed attempts (all rounds) | retries | left out | next event reached | generator cores | lost/dup/ooo |");
+            text.AppendLine("== arrival (medians of rounds; failed attempts: the median count of each status) ==");
+            text.AppendLine("| readers | from addresses | mode | server | all subscribed, s (rounds) | server CPU s | server cores | failed attempts by status | retries | left out | next event reached | generator cores | lost/dup/ooo |");
             text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var group in arrivals)
             {
                 var (setting, readers, sources, server) = group.Key;
                 var rounds = group.ToList();
-                text.AppendLine(Text($"| {readers:N0} | {sources} | {setting} | {server} | {Median(rounds, s => s.Seconds):F2} ({Each(rounds, s => s.Seconds)}) | {Median(rounds, s => s.ServerCpuSeconds):F2} | ") + Text($"{Median(rounds, s => s.ServerCores):F2} | {Failures(Sum(rounds))} | {Median(rounds, s => s.Retries):F0} | {rounds.Sum(s => s.LeftOut)} | ") + Text($"{rounds.Sum(s => s.ReceivedNext)}/{rounds.Sum(s => s.Done)} | {Median(rounds, s => s.GeneratorCores):F2} | {LostDupOoo(rounds)} |"));
+                text.AppendLine(Text($"| {readers:N0} | {sources} | {setting} | {server} | {Median(rounds, s => s.Seconds):F2} ({Each(rounds, s => s.Seconds)}) | {Median(rounds, s => s.ServerCpuSeconds):F2} | ") + Text($"{Median(rounds, s => s.ServerCores):F2} | {Failures(MedianFailures(rounds))} | {Median(rounds, s => s.Retries):F0} | {rounds.Sum(s => s.LeftOut)} | ") + Text($"{rounds.Sum(s => s.ReceivedNext)}/{rounds.Sum(s => s.Done)} | {Median(rounds, s => s.GeneratorCores):F2} | {LostDupOoo(rounds)} |"));
             }
 
             text.AppendLine();
@@ -102,14 +102,14 @@ internal static class SurgeTable
         if (storms.Count > 0)
         {
             text.AppendLine("== storm (medians of rounds; CPU of the instance the readers came back to, from the kill to the last resume) ==");
-            text.AppendLine("| readers | from addresses | back to | all resumed after the kill, s (rounds) | its CPU s | its cores | A ready again, s | failed attempts (all rounds) | retries | left out | Redis data calls per resumed reader | pub/sub per reader | lost/dup/ooo | resets |");
+            text.AppendLine("| readers | from addresses | back to | all resumed after the kill, s (rounds) | its CPU s | its cores | A ready again, s | failed attempts by status | retries | left out | Redis data calls per resumed reader | pub/sub per reader | lost/dup/ooo | resets |");
             text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var group in storms)
             {
                 var (readers, setting, sources) = group.Key;
                 var rounds = group.ToList();
                 var ready = setting == StormTarget.Restart ? Median(rounds, s => s.RestartReadySeconds ?? double.NaN).ToString("F2", CultureInfo.InvariantCulture) : "-";
-                text.AppendLine(Text($"| {readers:N0} | {sources} | {setting} | {Median(rounds, s => s.Seconds):F2} ({Each(rounds, s => s.Seconds)}) | {Median(rounds, s => s.ServerCpuSeconds):F2} | ") + Text($"{Median(rounds, s => s.ServerCores):F2} | {ready} | {Failures(Sum(rounds))} | {Median(rounds, s => s.Retries):F0} | {rounds.Sum(s => s.LeftOut)} | ") + Text($"{Median(rounds, s => s.Redis?.DataPerReader ?? double.NaN):F3} | {Median(rounds, s => s.Redis?.PubSubPerReader ?? double.NaN):F3} | {LostDupOoo(rounds)} | {rounds.Sum(s => s.Resets)} |"));
+                text.AppendLine(Text($"| {readers:N0} | {sources} | {setting} | {Median(rounds, s => s.Seconds):F2} ({Each(rounds, s => s.Seconds)}) | {Median(rounds, s => s.ServerCpuSeconds):F2} | ") + Text($"{Median(rounds, s => s.ServerCores):F2} | {ready} | {Failures(MedianFailures(rounds))} | {Median(rounds, s => s.Retries):F0} | {rounds.Sum(s => s.LeftOut)} | ") + Text($"{Median(rounds, s => s.Redis?.DataPerReader ?? double.NaN):F3} | {Median(rounds, s => s.Redis?.PubSubPerReader ?? double.NaN):F3} | {LostDupOoo(rounds)} | {rounds.Sum(s => s.Resets)} |"));
             }
 
             text.AppendLine();
@@ -121,16 +121,11 @@ internal static class SurgeTable
     private static string Failures(IReadOnlyDictionary<string, int> failures) =>
         failures.Count == 0 ? "none" : string.Join(", ", failures.Select(pair => Text($"{pair.Key} x{pair.Value}")));
 
-    private static SortedDictionary<string, int> Sum(IEnumerable<SurgeResult> rounds)
-    {
-        var sum = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (outcome, count) in rounds.SelectMany(s => s.Failures))
-        {
-            sum[outcome] = sum.GetValueOrDefault(outcome) + count;
-        }
-
-        return sum;
-    }
+    /// <summary>The median count of each outcome over the rounds (0 in a round without it).</summary>
+    private static SortedDictionary<string, int> MedianFailures(List<SurgeResult> rounds) => new(
+        rounds.SelectMany(s => s.Failures.Keys).Distinct()
+            .ToDictionary(outcome => outcome, outcome => (int)Math.Round(Median(rounds, s => s.Failures.GetValueOrDefault(outcome)))),
+        StringComparer.Ordinal);
 
     /// <summary>The heaviest commands, per <paramref name="divisor"/>.</summary>
     private static string Commands(IReadOnlyDictionary<string, double> calls, int divisor) =>
