@@ -98,8 +98,7 @@ internal static class SurgeRunner
 
             var doneCount = done.Count(at => at is not null);
             var seconds = doneCount == 0 ? double.NaN : Stopwatch.GetElapsedTime(start, done.Max(at => at ?? 0)).TotalSeconds;
-            var check = SequenceTotals.Of(subscribed, head);
-            return result with
+            return Observed(result, attempts, SequenceTotals.Of(subscribed, head), head, overflows, Timeline(start, done, readers)) with
             {
                 Done = doneCount,
                 LeftOut = readers - doneCount,
@@ -108,19 +107,8 @@ internal static class SurgeRunner
                 ServerCores = Math.Round(spent.Server / spent.Wall, 2),
                 RedisCpuSeconds = redis is null ? null : Math.Round(spent.Redis, 2),
                 GeneratorCores = Math.Round(spent.Generator / spent.Wall, 2),
-                Attempts = attempts.Attempts,
-                Retries = attempts.Retries,
-                Failures = attempts.Failures,
                 Redis = commands is null ? null : RedisShare(commands, null, 0, doneCount),
-                Head = head,
                 ReceivedNext = subscribed.Count(reader => reader.Sequences.Highest >= head),
-                Lost = check.Lost,
-                Duplicates = check.Duplicates,
-                OutOfOrder = check.OutOfOrder,
-                Overlaps = check.Overlaps,
-                Resets = check.Resets,
-                ListenOverflows = overflows,
-                Timeline = Timeline(start, done, readers),
                 Error = next.FirstFailure,
             };
         }
@@ -249,8 +237,7 @@ internal static class SurgeRunner
             var doneCount = resumed.Count;
             var seconds = doneCount == 0 ? double.NaN : Stopwatch.GetElapsedTime(kill, done.Max(at => at ?? 0)).TotalSeconds;
             var serverCpu = spentRestarted ?? spentB.Server;
-            var check = SequenceTotals.Of(resumed, head);
-            return result with
+            return Observed(result, attempts, SequenceTotals.Of(resumed, head), head, overflows, Timeline(kill, done, readers)) with
             {
                 Done = doneCount,
                 LeftOut = readers - doneCount,
@@ -261,20 +248,9 @@ internal static class SurgeRunner
                 RedisCpuSeconds = Math.Round(spentB.Redis, 2),
                 GeneratorCores = Math.Round(spentB.Generator / spentB.Wall, 2),
                 RestartReadySeconds = readySeconds is null ? null : Math.Round(readySeconds.Value, 2),
-                Attempts = attempts.Attempts,
-                Retries = attempts.Retries,
-                Failures = attempts.Failures,
                 Redis = RedisShare(commands, perPost, postsDuring, doneCount),
                 PostsStored = posted.Stored,
                 PostFailures = posted.Failed,
-                Head = head,
-                Lost = check.Lost,
-                Duplicates = check.Duplicates,
-                OutOfOrder = check.OutOfOrder,
-                Overlaps = check.Overlaps,
-                Resets = check.Resets,
-                ListenOverflows = overflows,
-                Timeline = Timeline(kill, done, readers),
                 Error = drained ? posted.FirstFailure : $"not every resumed reader had every event {DrainTimeout.TotalSeconds} s after the posting stopped",
             };
         }
@@ -321,6 +297,23 @@ internal static class SurgeRunner
         // Gone from the server's count of readers before the surge starts.
         await Task.Delay(TimeSpan.FromSeconds(1));
     }
+
+    /// <summary>What both surges report alike: the attempts, the readers' sequence checks against the feed's last sequence, the timeline.</summary>
+    private static SurgeResult Observed(SurgeResult result, AttemptLog attempts, SequenceTotals check, long head, long overflows, List<double[]> timeline) =>
+        result with
+        {
+            Attempts = attempts.Attempts,
+            Retries = attempts.Retries,
+            Failures = attempts.Failures,
+            ListenOverflows = overflows,
+            Head = head,
+            Lost = check.Lost,
+            Duplicates = check.Duplicates,
+            OutOfOrder = check.OutOfOrder,
+            Overlaps = check.Overlaps,
+            Resets = check.Resets,
+            Timeline = timeline,
+        };
 
     /// <summary>A surge's deadline: a minute, and 10 ms more per reader.</summary>
     private static TimeSpan Deadline(int readers) => TimeSpan.FromSeconds(60) + TimeSpan.FromMilliseconds(10.0 * readers);

@@ -5,7 +5,8 @@ namespace LiveFeed.Benchmarks.Reporting;
 /// <summary>Latency percentiles (p50, p90, p99) against load, for LiveFeed and both baselines: one PNG per mode.</summary>
 internal static class LatencyPlot
 {
-    private static readonly Dictionary<string, Color> ServerColors = new()
+    /// <summary>Each server's colour, in every plot.</summary>
+    internal static readonly Dictionary<string, Color> ServerColors = new()
     {
         [ServerKinds.LiveFeed] = Colors.OrangeRed,
         [ServerKinds.SignalR] = Colors.SteelBlue,
@@ -23,10 +24,7 @@ internal static class LatencyPlot
     public static IReadOnlyList<string> Write(RunReport report, string pathPrefix)
     {
         var written = new List<string>();
-        if (pathPrefix.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
-        {
-            pathPrefix = pathPrefix[..^4];
-        }
+        pathPrefix = WithoutPng(pathPrefix);
 
         foreach (var mode in report.Summaries.GroupBy(s => s.Mode))
         {
@@ -73,11 +71,21 @@ internal static class LatencyPlot
             plot.ShowLegend(Alignment.UpperLeft);
 
             var path = $"{pathPrefix}-{mode.Key}.png";
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            plot.SavePng(path, 1000, 600);
-            written.Add(path);
+            written.Add(Save(plot, path));
         }
 
         return written;
+    }
+
+    /// <summary>A path prefix without a ".png" its user may have given.</summary>
+    internal static string WithoutPng(string pathPrefix) =>
+        pathPrefix.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? pathPrefix[..^4] : pathPrefix;
+
+    /// <summary>Writes <paramref name="plot"/> as a 1000 x 600 PNG at <paramref name="path"/>, making its folder; answers the path.</summary>
+    internal static string Save(Plot plot, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        plot.SavePng(path, 1000, 600);
+        return path;
     }
 }

@@ -2,14 +2,12 @@ using ScottPlot;
 
 namespace LiveFeed.Benchmarks.Reporting;
 
-/// <summary>Readers subscribed (arrival) or resumed (storm) over time, one line per surge: one PNG per kind of surge.</summary>
+/// <summary>Readers subscribed (arrival) or resumed (storm) over time, one line per surge: one PNG per kind of surge and size.</summary>
 internal static class SurgePlot
 {
-    private static readonly Dictionary<string, Color> LineColors = new()
+    private static readonly Dictionary<string, Color> TargetColors = new()
     {
-        [ServerKinds.LiveFeed] = Colors.OrangeRed,
-        [ServerKinds.SignalR] = Colors.SteelBlue,
-        [StormTarget.B] = Colors.OrangeRed,
+        [StormTarget.B] = LatencyPlot.ServerColors[ServerKinds.LiveFeed],
         [StormTarget.Restart] = Colors.DarkViolet,
     };
 
@@ -19,10 +17,7 @@ internal static class SurgePlot
     public static IReadOnlyList<string> Write(RunReport report, string pathPrefix)
     {
         var written = new List<string>();
-        if (pathPrefix.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
-        {
-            pathPrefix = pathPrefix[..^4];
-        }
+        pathPrefix = LatencyPlot.WithoutPng(pathPrefix);
 
         foreach (var kind in report.Surges.GroupBy(s => (s.Surge, s.Readers)))
         {
@@ -32,7 +27,7 @@ internal static class SurgePlot
             foreach (var surge in kind.Where(s => s.Timeline.Count > 1))
             {
                 var line = plot.Add.Scatter(surge.Timeline.Select(p => p[0]).ToArray(), surge.Timeline.Select(p => p[1]).ToArray());
-                line.Color = LineColors.GetValueOrDefault(arrival ? surge.Server : surge.Setting, Colors.Gray);
+                line.Color = (arrival ? LatencyPlot.ServerColors : TargetColors).GetValueOrDefault(arrival ? surge.Server : surge.Setting, Colors.Gray);
                 line.LinePattern = RoundPatterns[(surge.Round - 1) % RoundPatterns.Length];
                 line.LineWidth = 2;
                 line.MarkerSize = 0;
@@ -55,9 +50,7 @@ internal static class SurgePlot
             plot.ShowLegend(Alignment.LowerRight);
 
             var path = $"{pathPrefix}-{kind.Key.Surge}-{readers}.png";
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            plot.SavePng(path, 1000, 600);
-            written.Add(path);
+            written.Add(LatencyPlot.Save(plot, path));
         }
 
         return written;

@@ -19,28 +19,16 @@ public sealed class BenchmarkSmokeTests
     [InlineData("messagepack")]
     public async Task BenchmarkCompletesWithEveryEventDeliveredOnceAndInOrder(string protocol)
     {
-        var results = Path.Combine(Path.GetTempPath(), $"livefeed-bench-{Guid.NewGuid():N}.json");
-        try
-        {
-            var (exitCode, output) = await RunBenchmarkAsync(
-                "--servers", "livefeed", "--loads", "200x2", "--duration", "2", "--rounds", "1",
-                "--protocol", protocol, "--no-pin", "--out", results);
+        var (exitCode, output, results) = await RunBenchmarkAsync(
+            "--servers", "livefeed", "--loads", "200x2", "--duration", "2", "--rounds", "1", "--protocol", protocol, "--no-pin");
 
-            Assert.True(exitCode == 0, $"The benchmark exited with {exitCode}:\n{output}");
-            using var json = JsonDocument.Parse(await File.ReadAllTextAsync(results));
-            var measurement = Assert.Single(json.RootElement.GetProperty("measurements").EnumerateArray());
-            Assert.True(measurement.GetProperty("error").ValueKind == JsonValueKind.Null, output);
-            Assert.Equal(200, measurement.GetProperty("connected").GetInt32());
-            Assert.True(measurement.GetProperty("published").GetInt32() > 0, output);
-            Assert.Equal(measurement.GetProperty("expected").GetInt64(), measurement.GetProperty("delivered").GetInt64());
-            Assert.Equal(0, measurement.GetProperty("lost").GetInt64());
-            Assert.Equal(0, measurement.GetProperty("duplicates").GetInt64());
-            Assert.Equal(0, measurement.GetProperty("outOfOrder").GetInt64());
-        }
-        finally
-        {
-            File.Delete(results);
-        }
+        Assert.True(exitCode == 0, $"The benchmark exited with {exitCode}:\n{output}");
+        var measurement = Assert.Single(results.GetProperty("measurements").EnumerateArray());
+        Assert.True(measurement.GetProperty("error").ValueKind == JsonValueKind.Null, output);
+        Assert.Equal(200, measurement.GetProperty("connected").GetInt32());
+        Assert.True(measurement.GetProperty("published").GetInt32() > 0, output);
+        Assert.Equal(measurement.GetProperty("expected").GetInt64(), measurement.GetProperty("delivered").GetInt64());
+        AssertNothingLostRepeatedOrReordered(measurement);
     }
 
     [Fact]
@@ -48,69 +36,76 @@ public sealed class BenchmarkSmokeTests
     {
         // Two source addresses, and LiveFeed's per-address limit down to 50 new connections (then 50 a second): about
         // half the readers are refused with 429 at first and must come back as Retry-After says. Bare SignalR has no limit.
-        var results = Path.Combine(Path.GetTempPath(), $"livefeed-arrival-{Guid.NewGuid():N}.json");
-        try
-        {
-            var (exitCode, output) = await RunBenchmarkAsync(
-                "--surge", "arrival", "--readers", "200", "--sources", "2", "--rounds", "1", "--no-pin", "--out", results,
-                "--env", "Limits__NewConnections__TokenLimit=50", "--env", "Limits__NewConnections__TokensPerPeriod=50");
+        var (exitCode, output, results) = await RunBenchmarkAsync(
+            "--surge", "arrival", "--readers", "200", "--sources", "2", "--rounds", "1", "--no-pin",
+            "--env", "Limits__NewConnections__TokenLimit=50", "--env", "Limits__NewConnections__TokensPerPeriod=50");
 
-            Assert.True(exitCode == 0, $"The benchmark exited with {exitCode}:\n{output}");
-            Assert.Contains("[arrival memory livefeed 200 readers from 2 addresses, round 1] all 200 subscribed in ", output, StringComparison.Ordinal);
-            Assert.Contains("[arrival memory signalr 200 readers from 2 addresses, round 1] all 200 subscribed in ", output, StringComparison.Ordinal);
-            Assert.Contains("200 readers from 2 addresses (memory): LiveFeed took ", output, StringComparison.Ordinal);
-            var surges = await SurgesAsync(results);
-            Assert.Equal(["livefeed", "signalr"], surges.Select(s => s.GetProperty("server").GetString()));
-            foreach (var surge in surges)
-            {
-                Assert.True(surge.GetProperty("error").ValueKind == JsonValueKind.Null, output);
-                Assert.Equal(200, surge.GetProperty("done").GetInt32());
-                Assert.Equal(0, surge.GetProperty("leftOut").GetInt32());
-                Assert.Equal(200, surge.GetProperty("receivedNext").GetInt32());
-                AssertNothingLostRepeatedOrReordered(surge);
-            }
-
-            var liveFeed = surges[0];
-            Assert.True(liveFeed.GetProperty("failures").TryGetProperty("429", out var refused) && refused.GetInt32() > 0, output);
-            Assert.True(liveFeed.GetProperty("retries").GetInt32() >= refused.GetInt32(), output);
-            Assert.Contains("failed: 429 x", output, StringComparison.Ordinal);
-        }
-        finally
+        Assert.True(exitCode == 0, $"The benchmark exited with {exitCode}:\n{output}");
+        Assert.Contains("[arrival memory livefeed 200 readers from 2 addresses, round 1] all 200 subscribed in ", output, StringComparison.Ordinal);
+        Assert.Contains("[arrival memory signalr 200 readers from 2 addresses, round 1] all 200 subscribed in ", output, StringComparison.Ordinal);
+        Assert.Contains("200 readers from 2 addresses (memory): LiveFeed took ", output, StringComparison.Ordinal);
+        var surges = results.GetProperty("surges").EnumerateArray().ToList();
+        Assert.Equal(["livefeed", "signalr"], surges.Select(s => s.GetProperty("server").GetString()));
+        foreach (var surge in surges)
         {
-            File.Delete(results);
+            Assert.True(surge.GetProperty("error").ValueKind == JsonValueKind.Null, output);
+            Assert.Equal(200, surge.GetProperty("done").GetInt32());
+            Assert.Equal(0, surge.GetProperty("leftOut").GetInt32());
+            Assert.Equal(200, surge.GetProperty("receivedNext").GetInt32());
+            AssertNothingLostRepeatedOrReordered(surge);
         }
+
+        var liveFeed = surges[0];
+        Assert.True(liveFeed.GetProperty("failures").TryGetProperty("429", out var refused) && refused.GetInt32() > 0, output);
+        Assert.True(liveFeed.GetProperty("retries").GetInt32() >= refused.GetInt32(), output);
+        Assert.Contains("failed: 429 x", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ReconnectStormResumesEveryReaderWithNothingLostRepeatedOrReordered()
     {
-        var results = Path.Combine(Path.GetTempPath(), $"livefeed-storm-{Guid.NewGuid():N}.json");
+        var (exitCode, output, results) = await RunBenchmarkAsync(
+            "--surge", "storm", "--readers", "200", "--storm-target", "b,restart", "--rate", "5", "--rounds", "1", "--no-pin");
+
+        Assert.True(exitCode == 0, $"The benchmark exited with {exitCode}:\n{output}");
+        Assert.Contains("[storm back to b 200 readers from 254 addresses, round 1] all 200 resumed in ", output, StringComparison.Ordinal);
+        Assert.Contains("[storm back to restart 200 readers from 254 addresses, round 1] all 200 resumed in ", output, StringComparison.Ordinal);
+        Assert.Contains("Redis calls from the kill to the last resume: data ", output, StringComparison.Ordinal);
+        Assert.Contains("== storm (medians of rounds", output, StringComparison.Ordinal);
+        var surges = results.GetProperty("surges").EnumerateArray().ToList();
+        Assert.Equal(["b", "restart"], surges.Select(s => s.GetProperty("setting").GetString()));
+        foreach (var surge in surges)
+        {
+            Assert.True(surge.GetProperty("error").ValueKind == JsonValueKind.Null, output);
+            Assert.Equal(200, surge.GetProperty("done").GetInt32());
+            Assert.Equal(0, surge.GetProperty("leftOut").GetInt32());
+            Assert.Equal(0, surge.GetProperty("resets").GetInt64());
+            AssertNothingLostRepeatedOrReordered(surge);
+            // Items were posted throughout, and every reader came back from its position in a feed that had moved on.
+            Assert.True(surge.GetProperty("head").GetInt64() > 50, output);
+            Assert.True(surge.GetProperty("redis").GetProperty("data").GetDouble() > 0, output);
+        }
+
+        // The restarted A was not listening at first: its readers were refused and retried.
+        Assert.True(surges[1].GetProperty("retries").GetInt32() > 0, output);
+    }
+
+    private static void AssertNothingLostRepeatedOrReordered(JsonElement result)
+    {
+        Assert.Equal(0, result.GetProperty("lost").GetInt64());
+        Assert.Equal(0, result.GetProperty("duplicates").GetInt64());
+        Assert.Equal(0, result.GetProperty("outOfOrder").GetInt64());
+    }
+
+    /// <summary>Runs the benchmark with <paramref name="arguments"/>; answers its exit code, its output and its results file.</summary>
+    private static async Task<(int ExitCode, string Output, JsonElement Results)> RunBenchmarkAsync(params string[] arguments)
+    {
+        var results = Path.Combine(Path.GetTempPath(), $"livefeed-bench-{Guid.NewGuid():N}.json");
         try
         {
-            var (exitCode, output) = await RunBenchmarkAsync(
-                "--surge", "storm", "--readers", "200", "--storm-target", "b,restart", "--rate", "5", "--rounds", "1", "--no-pin", "--out", results);
-
-            Assert.True(exitCode == 0, $"The benchmark exited with {exitCode}:\n{output}");
-            Assert.Contains("[storm back to b 200 readers from 254 addresses, round 1] all 200 resumed in ", output, StringComparison.Ordinal);
-            Assert.Contains("[storm back to restart 200 readers from 254 addresses, round 1] all 200 resumed in ", output, StringComparison.Ordinal);
-            Assert.Contains("Redis calls from the kill to the last resume: data ", output, StringComparison.Ordinal);
-            Assert.Contains("== storm (medians of rounds", output, StringComparison.Ordinal);
-            var surges = await SurgesAsync(results);
-            Assert.Equal(["b", "restart"], surges.Select(s => s.GetProperty("setting").GetString()));
-            foreach (var surge in surges)
-            {
-                Assert.True(surge.GetProperty("error").ValueKind == JsonValueKind.Null, output);
-                Assert.Equal(200, surge.GetProperty("done").GetInt32());
-                Assert.Equal(0, surge.GetProperty("leftOut").GetInt32());
-                Assert.Equal(0, surge.GetProperty("resets").GetInt64());
-                AssertNothingLostRepeatedOrReordered(surge);
-                // Items were posted throughout, and every reader came back from its position in a feed that had moved on.
-                Assert.True(surge.GetProperty("head").GetInt64() > 50, output);
-                Assert.True(surge.GetProperty("redis").GetProperty("data").GetDouble() > 0, output);
-            }
-
-            // The restarted A was not listening at first: its readers were refused and retried.
-            Assert.True(surges[1].GetProperty("retries").GetInt32() > 0, output);
+            var (exitCode, output) = await RunProcessAsync([.. arguments, "--out", results]);
+            using var json = File.Exists(results) ? JsonDocument.Parse(await File.ReadAllTextAsync(results)) : JsonDocument.Parse("{}");
+            return (exitCode, output, json.RootElement.Clone());
         }
         finally
         {
@@ -118,20 +113,7 @@ public sealed class BenchmarkSmokeTests
         }
     }
 
-    private static void AssertNothingLostRepeatedOrReordered(JsonElement surge)
-    {
-        Assert.Equal(0, surge.GetProperty("lost").GetInt64());
-        Assert.Equal(0, surge.GetProperty("duplicates").GetInt64());
-        Assert.Equal(0, surge.GetProperty("outOfOrder").GetInt64());
-    }
-
-    private static async Task<List<JsonElement>> SurgesAsync(string results)
-    {
-        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(results));
-        return [.. json.RootElement.GetProperty("surges").EnumerateArray().Select(surge => surge.Clone())];
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunBenchmarkAsync(params string[] arguments)
+    private static async Task<(int ExitCode, string Output)> RunProcessAsync(string[] arguments)
     {
         // The benchmark's build output beside the server's: tests/LiveFeed.Benchmarks/bin/<configuration>/<framework>/.
         // This test's own output is tests/LiveFeed.Tests/bin/<configuration>/<framework>/.
