@@ -83,7 +83,7 @@ internal static class SurgeRunner
             var start = Stopwatch.GetTimestamp();
             deadline.CancelAfter(Deadline(readers));
             var done = await Task.WhenAll(pool.Readers.Select((reader, index) =>
-                RetryingOpen.OpenAsync(reader, uri, pool.Invoker(index), feed, attempts, deadline.Token, inFlight)));
+                RetryingOpen.OpenAsync(reader, uri, pool.Invoker(index), feed, attempts, deadline.Token, inFlight: inFlight)));
             var spent = cpu.Read();
             var overflows = ProcessStats.ListenOverflows() - overflowsBefore;
             var commands = stats is null ? null : (await RedisCommandStats.ReadAsync(stats)).Since(commandsBefore!);
@@ -197,7 +197,7 @@ internal static class SurgeRunner
                     return null;
                 }
 
-                return await RetryingOpen.OpenAsync(reader, uriBack, pool.Invoker(index), feed, attempts, deadline.Token);
+                return await RetryingOpen.OpenAsync(reader, uriBack, pool.Invoker(index), feed, attempts, deadline.Token, reconnect: true);
             }).ToList();
 
             var commandsBefore = await RedisCommandStats.ReadAsync(stats);

@@ -65,86 +65,96 @@ internal sealed class AttemptLog
 }
 
 /// <summary>
-/// Opens a reader as a real one would in a surge: attempt, and on a refusal wait and attempt again until it is
-/// subscribed or the surge's deadline passes. A refusal with <c>Retry-After</c> (429, 503) waits that long plus up
-/// to half as much again at random (jitter, so that refused readers do not all come back at once); any other failure
-/// waits as LiveFeed's reader page does between reconnects (clients/web/src/feed-connection.js: 1, 2, 3, 5 s, then
-/// 5-10 s). The first attempt is immediate, as the page's automatic reconnect's is.
+/// Opens a reader as a real one would in a surge: attempt, and on a failure wait and attempt again until it is
+/// subscribed or the surge's deadline passes. The waits are LiveFeed's clients' (clients/web/src/reconnect-policy.js,
+/// and LiveFeed.Client's ReconnectPolicy): exponential backoff with full jitter, the n-th wait in a row (from 0) a
+/// uniformly random time between 0 and min(30 s, 1 s x 2^n), and never sooner than a 429's or 503's Retry-After
+/// asks. A new reader's first attempt is immediate; a reader whose connection was lost waits before its first.
 /// </summary>
 internal static class RetryingOpen
 {
     /// <summary>One attempt's limit (connect, handshake, Subscribe's answer): the SignalR clients' handshake timeout.</summary>
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(15);
 
-    private static readonly TimeSpan[] PageDelays = [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5)];
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Answers when the reader subscribed (a <see cref="Stopwatch"/> timestamp), or null when the deadline passed first.
-    /// With <paramref name="inFlight"/>, an attempt waits for one of its slots (a reader waiting to retry holds none).
+    /// <paramref name="reconnect"/>: the reader lost its connection (it waits before its first attempt). With
+    /// <paramref name="inFlight"/>, an attempt waits for one of its slots (a reader waiting to retry holds none).
     /// </summary>
     public static async Task<long?> OpenAsync(
-        LeanReader reader, Uri uri, HttpMessageInvoker invoker, string feed, AttemptLog log, CancellationToken deadline, SemaphoreSlim? inFlight = null)
+        LeanReader reader, Uri uri, HttpMessageInvoker invoker, string feed, AttemptLog log, CancellationToken deadline,
+        bool reconnect = false, SemaphoreSlim? inFlight = null)
     {
-        for (var failures = 0; !deadline.IsCancellationRequested; failures++)
+        var notBefore = 0L;
+        for (var waits = 0; !deadline.IsCancellationRequested; waits++)
         {
-            TimeSpan? retryAfter;
-            using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(deadline))
+            if (reconnect || waits > 0)
             {
+                reader.Abort();
                 try
                 {
-                    if (inFlight is not null)
-                    {
-                        await inFlight.WaitAsync(deadline);
-                    }
+                    await Task.Delay(Delay(reconnect ? waits : waits - 1, notBefore), deadline);
                 }
                 catch (OperationCanceledException)
                 {
                     return null;
-                }
-
-                log.Attempted(retry: failures > 0);
-                attempt.CancelAfter(AttemptTimeout);
-                try
-                {
-                    await reader.OpenAsync(uri, invoker, feed, attempt.Token);
-                    return Stopwatch.GetTimestamp();
-                }
-                catch (AttemptFailedException refused)
-                {
-                    log.Failure(refused.Outcome);
-                    retryAfter = refused.RetryAfter;
-                }
-                catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
-                {
-                    log.Failure(AttemptOutcomes.Timeout);
-                    retryAfter = null;
-                }
-                catch (OperationCanceledException)
-                {
-                    return null;
-                }
-                finally
-                {
-                    inFlight?.Release();
                 }
             }
 
-            reader.Abort();
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(deadline);
             try
             {
-                await Task.Delay(Delay(failures + 1, retryAfter), deadline);
+                if (inFlight is not null)
+                {
+                    await inFlight.WaitAsync(deadline);
+                }
             }
             catch (OperationCanceledException)
             {
                 return null;
+            }
+
+            log.Attempted(retry: waits > 0);
+            attempt.CancelAfter(AttemptTimeout);
+            try
+            {
+                await reader.OpenAsync(uri, invoker, feed, attempt.Token);
+                return Stopwatch.GetTimestamp();
+            }
+            catch (AttemptFailedException refused)
+            {
+                log.Failure(refused.Outcome);
+                if (refused.RetryAfter is { } wait)
+                {
+                    notBefore = Math.Max(notBefore, Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency));
+                }
+            }
+            catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
+            {
+                log.Failure(AttemptOutcomes.Timeout);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+            finally
+            {
+                inFlight?.Release();
             }
         }
 
         return null;
     }
 
-    private static TimeSpan Delay(int failures, TimeSpan? retryAfter) =>
-        retryAfter is { } wait
-            ? wait * (1 + (Random.Shared.NextDouble() / 2))
-            : failures < PageDelays.Length ? PageDelays[failures] : TimeSpan.FromSeconds(5 + (Random.Shared.NextDouble() * 5));
+    /// <summary>The <paramref name="wait"/>-th wait in a row (from 0), not ending before <paramref name="notBefore"/> (a timestamp).</summary>
+    private static TimeSpan Delay(int wait, long notBefore)
+    {
+        var ceiling = Math.Min(MaxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, Math.Min(wait, 30)));
+        var jittered = TimeSpan.FromMilliseconds(ceiling * Random.Shared.NextDouble());
+        var asked = notBefore == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), notBefore);
+        return asked > jittered ? asked : jittered;
+    }
 }
