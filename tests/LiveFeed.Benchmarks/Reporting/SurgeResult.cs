@@ -82,7 +82,10 @@ internal sealed record SurgeResult
     /// <summary>Events that came live as well as in Subscribe's answer: allowed by the contract, dropped by the reader.</summary>
     public long Overlaps { get; init; }
 
-    /// <summary>Resumes answered with a reset (the reader had to start over): must be 0.</summary>
+    /// <summary>
+    /// Subscribes with a position answered with a reset (the reader had to start over): must be 0 from LiveFeed. (The bare
+    /// hub cannot resume: a reader whose first attempt timed out just as it was answered asks it again with a position.)
+    /// </summary>
     public long Resets { get; init; }
 
     /// <summary>Readers done by then: (seconds, readers), every 0.5% of the readers.</summary>
@@ -90,7 +93,8 @@ internal sealed record SurgeResult
 
     public string? Error { get; init; }
 
-    public bool Clean => Error is null && LeftOut == 0 && Lost == 0 && Duplicates == 0 && OutOfOrder == 0 && Resets == 0
+    public bool Clean => Error is null && LeftOut == 0 && Lost == 0 && Duplicates == 0 && OutOfOrder == 0
+        && (Resets == 0 || Server != ServerKinds.LiveFeed)
         && (Surge != SurgeKinds.Arrival || ReceivedNext == Done);
 }
 

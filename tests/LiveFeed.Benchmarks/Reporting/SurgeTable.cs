@@ -124,7 +124,9 @@ internal static class SurgeTable
     /// <summary>The median count of each outcome over the rounds (0 in a round without it).</summary>
     private static SortedDictionary<string, int> MedianFailures(List<SurgeResult> rounds) => new(
         rounds.SelectMany(s => s.Failures.Keys).Distinct()
-            .ToDictionary(outcome => outcome, outcome => (int)Math.Round(Median(rounds, s => s.Failures.GetValueOrDefault(outcome)))),
+            .Select(outcome => (Outcome: outcome, Median: (int)Math.Round(Median(rounds, s => s.Failures.GetValueOrDefault(outcome)))))
+            .Where(failure => failure.Median > 0)
+            .ToDictionary(failure => failure.Outcome, failure => failure.Median),
         StringComparer.Ordinal);
 
     /// <summary>The heaviest commands, per <paramref name="divisor"/>.</summary>
