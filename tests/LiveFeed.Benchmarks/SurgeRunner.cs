@@ -305,6 +305,7 @@ internal static class SurgeRunner
             Attempts = attempts.Attempts,
             Retries = attempts.Retries,
             Failures = attempts.Failures,
+            FailureExamples = attempts.Examples,
             ListenOverflows = overflows,
             Head = head,
             Lost = check.Lost,

@@ -39,6 +39,7 @@ internal static class AttemptOutcomes
 internal sealed class AttemptLog
 {
     private readonly ConcurrentDictionary<string, int> _failures = new();
+    private readonly ConcurrentDictionary<string, string> _examples = new();
     private int _attempts;
     private int _retries;
 
@@ -61,7 +62,14 @@ internal sealed class AttemptLog
         }
     }
 
-    public void Failure(string outcome) => _failures.AddOrUpdate(outcome, 1, (_, count) => count + 1);
+    /// <summary>The first failure's message of each outcome (what a hub error said, for one).</summary>
+    public IReadOnlyDictionary<string, string> Examples => new SortedDictionary<string, string>(_examples, StringComparer.Ordinal);
+
+    public void Failure(string outcome, string message)
+    {
+        _failures.AddOrUpdate(outcome, 1, (_, count) => count + 1);
+        _examples.TryAdd(outcome, message.Length <= 300 ? message : message[..300]);
+    }
 }
 
 /// <summary>
@@ -126,7 +134,7 @@ internal static class RetryingOpen
             }
             catch (AttemptFailedException refused)
             {
-                log.Failure(refused.Outcome);
+                log.Failure(refused.Outcome, refused.Message);
                 if (refused.RetryAfter is { } wait)
                 {
                     notBefore = Math.Max(notBefore, Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency));
@@ -134,7 +142,7 @@ internal static class RetryingOpen
             }
             catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
             {
-                log.Failure(AttemptOutcomes.Timeout);
+                log.Failure(AttemptOutcomes.Timeout, $"no answer to Subscribe within {AttemptTimeout.TotalSeconds} s");
             }
             catch (OperationCanceledException)
             {

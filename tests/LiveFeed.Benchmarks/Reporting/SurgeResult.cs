@@ -51,6 +51,9 @@ internal sealed record SurgeResult
     /// <summary>Failed attempts by outcome: "429", "503" (HTTP statuses), "timeout", "refused", "closed", "hub-error".</summary>
     public IReadOnlyDictionary<string, int> Failures { get; init; } = new Dictionary<string, int>();
 
+    /// <summary>The first failure's message of each outcome.</summary>
+    public IReadOnlyDictionary<string, string> FailureExamples { get; init; } = new Dictionary<string, string>();
+
     public int FailedAttempts => Failures.Values.Sum();
 
     /// <summary>

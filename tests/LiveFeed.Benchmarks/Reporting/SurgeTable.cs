@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using LiveFeed.Benchmarks.Generator;
 
 namespace LiveFeed.Benchmarks.Reporting;
 
@@ -60,6 +61,11 @@ internal static class SurgeTable
         }
 
         text.Append(Text($"lost {s.Lost} dup {s.Duplicates} ooo {s.OutOfOrder} (overlaps {s.Overlaps}), head {s.Head}"));
+        foreach (var (outcome, example) in s.FailureExamples.Where(pair => pair.Key is AttemptOutcomes.HubError or AttemptOutcomes.Closed))
+        {
+            text.Append(Text($"; first {outcome}: {example}"));
+        }
+
         if (s.Error is not null)
         {
             text.Append(" ERROR " + s.Error);
