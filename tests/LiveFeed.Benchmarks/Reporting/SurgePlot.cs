@@ -23,7 +23,8 @@ internal static class SurgePlot
         {
             var arrival = kind.Key.Surge == SurgeKinds.Arrival;
             var plot = new Plot();
-            var several = kind.Select(s => (s.Sources, s.Setting)).Distinct().Count() > 1;
+            // Say the addresses (and an arrival's deployment) only when lines differ in them.
+            var several = kind.Select(s => (s.Sources, arrival ? s.Setting : null)).Distinct().Count() > 1;
             foreach (var surge in kind.Where(s => s.Timeline.Count > 1))
             {
                 var line = plot.Add.Scatter(surge.Timeline.Select(p => p[0]).ToArray(), surge.Timeline.Select(p => p[1]).ToArray());
