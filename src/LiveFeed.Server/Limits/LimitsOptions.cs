@@ -60,21 +60,21 @@ internal sealed class ConnectionSetupLimits
     public static readonly TimeSpan LongestRetryAfter = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// <c>Limits:ConnectionSetups:MaxInProgress</c>: set-ups in progress at once. A set-up takes the server about a
-    /// millisecond of CPU and the reader a network round trip; 500 lets about 1,600 a second through at a mobile
-    /// round trip of 300 ms, while an instance whose CPU is the bottleneck (about 1,000 a second a core) keeps at most
-    /// half a second of them waiting, far inside the clients' 15 s handshake timeout.
+    /// <c>Limits:ConnectionSetups:MaxInProgress</c>: set-ups in progress at once. A set-up costs the server about half a
+    /// millisecond of CPU, so one core finishes some 30,000 within the clients' 15 s handshake timeout; 10,000 (the
+    /// reader cap) lets a whole instance's crowd reconnect without a refusal, and refuses only a flood beyond that. A
+    /// lower cap makes a storm slower and dearer: refused readers come back later and cost a second request each
+    /// (docs/security.md, "Admission": 500 tripled a 10,000-reader storm's time and doubled its CPU).
     /// </summary>
-    public int MaxInProgress { get; set; } = 500;
+    public int MaxInProgress { get; set; } = 10_000;
 
     /// <summary>
     /// <c>Limits:ConnectionSetups:MaxInProgressPerAddress</c>: set-ups in progress at once from one client address (an IPv6
     /// client's /64). Half the instance's: a host that opens connections and never finishes their handshake holds at
     /// most half the slots (each until SignalR's 15 s handshake timeout), and readers from every other address keep
-    /// the other half; a carrier's NAT reconnecting all its readers at once still gets about 800 set-ups a second at a
-    /// 300 ms round trip.
+    /// the other half; a carrier's NAT reconnecting half an instance's readers at once is not refused.
     /// </summary>
-    public int MaxInProgressPerAddress { get; set; } = 250;
+    public int MaxInProgressPerAddress { get; set; } = 5_000;
 
     /// <summary>
     /// <c>Limits:ConnectionSetups:MaxRetryAfter</c>: a refused set-up is told to retry after a whole number of seconds
