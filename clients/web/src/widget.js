@@ -6,6 +6,8 @@
 // data-title sets the heading; data-protocol="json" picks the JSON protocol.
 import { mountLiveColumn } from "./live-column.js";
 
+/* global LIVEFEED_STYLESHEET */ // the build puts the stylesheet's hashed address here
+
 const script = document.currentScript;
 if (script) {
   const options = script.dataset;
@@ -22,7 +24,7 @@ if (script) {
   const root = host.attachShadow({ mode: "open" });
   const style = document.createElement("link");
   style.rel = "stylesheet";
-  style.href = `${server}/assets/livefeed.css`;
+  style.href = `${server}${LIVEFEED_STYLESHEET}`;
   const container = document.createElement("div");
   container.className = "lf-root lf-widget";
   root.append(style, container);

@@ -19,6 +19,15 @@ internal static class PagesHosting
     public static string Root { get; } = Path.Combine(AppContext.BaseDirectory, "pages");
 
     /// <summary>
+    /// Where the built scripts and styles are. Their names carry a hash of their content (the npm build's
+    /// manifest.json names them), so a browser or a CDN keeps each for as long as it likes; any other file
+    /// (the widget's one address, the HTML) is revalidated (ETag) rather than kept stale.
+    /// </summary>
+    private const string AssetsPath = "/assets";
+
+    private const string ImmutableAsset = "public, max-age=31536000, immutable";
+
+    /// <summary>
     /// Security headers on every answer, and the pages themselves. The widget's reads from other
     /// origins are allowed by the CORS rules (Cors/, <c>Cors:AllowedOrigins</c>).
     /// </summary>
@@ -51,8 +60,8 @@ internal static class PagesHosting
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = files,
-            // Names carry no content hash: browsers revalidate (ETag) rather than keep a stale page.
-            OnPrepareResponse = static file => file.Context.Response.Headers.CacheControl = "no-cache",
+            OnPrepareResponse = static file => file.Context.Response.Headers.CacheControl =
+                file.Context.Request.Path.StartsWithSegments(AssetsPath, StringComparison.Ordinal) ? ImmutableAsset : "no-cache",
         });
 
         app.MapGet("/", (HttpContext context, CancellationToken cancellationToken) => ReaderPage(context, files, cancellationToken)).ExcludeFromDescription();
