@@ -94,12 +94,13 @@ class RetryAfterHttpClient extends HttpClient {
  * @param {string} options.server
  * @param {string} options.feed
  * @param {"json"|"messagepack"} [options.protocol]
+ * @param {{ epoch: string, sequence: number }|null} [options.start] the position what is shown was read at
  * @param {(items: object[]) => void} options.onReset
  * @param {(event: object) => void} options.onEvent
  * @param {(state: string) => void} options.onState
  * @returns {{ stop: () => Promise<void> }}
  */
-export function followFeed({ server, feed, protocol = "messagepack", onReset, onEvent, onState }) {
+export function followFeed({ server, feed, protocol = "messagepack", start = null, onReset, onEvent, onState }) {
   // One count of attempts for both ways a connection comes back: SignalR's automatic reconnect
   // (whose own count starts over with every drop) and the loop below.
   const policy = new ReconnectPolicy();
@@ -139,6 +140,7 @@ export function followFeed({ server, feed, protocol = "messagepack", onReset, on
 
   const follower = new FeedFollower({
     feed,
+    start,
     subscribe: (name, epoch, sequence) => connection.invoke("Subscribe", name, epoch, sequence),
     fetchEvents: async (name, epoch, after) => {
       const query = new URLSearchParams({ epoch, after: String(after) });

@@ -12,6 +12,8 @@ export class FeedFollower {
   /**
    * @param {object} options
    * @param {string} options.feed the feed name
+   * @param {{ epoch: string, sequence: number }|null} [options.start] the position of what is already
+   *   shown (a page the server rendered): the first Subscribe asks for what came after it
    * @param {(feed: string, epoch: string|null, sequence: number|null) => Promise<object>} options.subscribe
    *   the hub's Subscribe: answers a FeedPage
    * @param {(feed: string, epoch: string, after: number) => Promise<object>} options.fetchEvents
@@ -23,7 +25,7 @@ export class FeedFollower {
    * @param {(callback: () => void, ms: number) => unknown} [options.setTimer]
    * @param {(timer: unknown) => void} [options.clearTimer]
    */
-  constructor({ feed, subscribe, fetchEvents, onReset, onEvent, onError = () => {}, holdMs = GAP_HOLD_MS,
+  constructor({ feed, start = null, subscribe, fetchEvents, onReset, onEvent, onError = () => {}, holdMs = GAP_HOLD_MS,
     setTimer = (callback, ms) => setTimeout(callback, ms), clearTimer = (timer) => clearTimeout(timer) }) {
     this.feed = feed;
     this._subscribe = subscribe;
@@ -36,9 +38,9 @@ export class FeedFollower {
     this._clearTimer = clearTimer;
 
     /** The epoch of what was applied; null until the first page. */
-    this.epoch = null;
+    this.epoch = start?.epoch ?? null;
     /** The last applied sequence; null until the first page. */
-    this.sequence = null;
+    this.sequence = start ? start.sequence : null;
 
     this._held = new Map(); // sequence -> event, all after a gap
     this._inbox = []; // events that arrived while a page was being asked for
@@ -53,8 +55,8 @@ export class FeedFollower {
   }
 
   /**
-   * Subscribes (the first time: without a position; after a reconnect: from the last applied
-   * position) and applies the answer. Rejects when Subscribe fails; nothing is changed then.
+   * Subscribes (the first time: from the start position, or without one; after a reconnect: from
+   * the last applied position) and applies the answer. Rejects when Subscribe fails; nothing is changed then.
    */
   async subscribe() {
     const { epoch, sequence } = this.epoch === null ? { epoch: null, sequence: null } : this.position;

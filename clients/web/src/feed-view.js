@@ -36,9 +36,9 @@ export function compareItems(a, b) {
 
 /**
  * The content of one item (time, age, priority, headline, body, tags, link, "Updated …"), as a
- * fragment to put in a list entry or a preview.
+ * fragment to put in a list entry or a preview. With `address`, the time links to the item's own page.
  */
-export function renderItemContent(document, item, now = new Date()) {
+export function renderItemContent(document, item, now = new Date(), address = null) {
   const article = element(document, "article", "lf-entry");
   const published = toDate(item.publishedAt) ?? now;
 
@@ -46,7 +46,14 @@ export function renderItemContent(document, item, now = new Date()) {
   const time = element(document, "time", "lf-time", formatTime(published, now));
   time.dateTime = published.toISOString();
   time.title = formatFull(published);
-  meta.append(time);
+  if (address) {
+    const permalink = element(document, "a", "lf-permalink");
+    permalink.href = address;
+    permalink.append(time);
+    meta.append(permalink);
+  } else {
+    meta.append(time);
+  }
   const age = element(document, "span", "lf-age", formatAge(published, now));
   age.dataset.since = published.toISOString();
   meta.append(age);
@@ -83,6 +90,7 @@ export function renderItemContent(document, item, now = new Date()) {
 
     if (updated) {
       const note = element(document, "span", "lf-updated", `Updated ${formatTime(updated, now)}`);
+      note.dataset.at = updated.toISOString();
       note.title = formatFull(updated);
       foot.append(note);
     }
@@ -93,34 +101,30 @@ export function renderItemContent(document, item, now = new Date()) {
   return article;
 }
 
-/** Brings every relative age and local time under `root` up to date. */
+/**
+ * Brings every relative age and local time under `root` up to date, in the reader's time zone and
+ * language (a column the server rendered comes with UTC times and no ages).
+ */
 export function refreshTimes(root, now = new Date()) {
   for (const age of root.querySelectorAll(".lf-age")) {
     age.textContent = formatAge(new Date(age.dataset.since), now);
   }
 
   for (const time of root.querySelectorAll("time.lf-time")) {
-    time.textContent = formatTime(new Date(time.dateTime), now);
+    const date = new Date(time.dateTime);
+    time.textContent = formatTime(date, now);
+    time.title = formatFull(date);
+  }
+
+  for (const note of root.querySelectorAll(".lf-updated[data-at]")) {
+    const date = new Date(note.dataset.at);
+    note.textContent = `Updated ${formatTime(date, now)}`;
+    note.title = formatFull(date);
   }
 }
 
-/**
- * A live column in `container`: a heading with the connection state, the "N new items" button
- * and the list. Answers the calls a feed connection makes (reset, apply, setState).
- * @param {HTMLElement} container
- * @param {object} options
- * @param {string} options.title the column's heading
- * @param {(item: object) => HTMLElement|null} [options.actions] extra controls per item (the console's)
- * @param {boolean} [options.holdWhenScrolled] keep new items behind a button while the reader reads further down
- * @param {number} [options.headingLevel]
- * @param {(id: string) => boolean} [options.isEditing] true while the console edits this item: leave its entry alone
- */
-export function createFeedColumn(container, { title, actions = null, holdWhenScrolled = true, headingLevel = 2, isEditing = () => false }) {
-  const document = container.ownerDocument;
-  const items = new Map(); // id -> item, everything applied
-  const shown = new Map(); // id -> list entry
-  const waiting = new Set(); // ids applied but held behind the button
-
+// A new column's elements.
+function buildColumn(document, title, headingLevel) {
   const column = element(document, "section", "lf-column");
   const header = element(document, "div", "lf-column-head");
   const heading = element(document, `h${headingLevel}`, "lf-column-title", title);
@@ -147,7 +151,88 @@ export function createFeedColumn(container, { title, actions = null, holdWhenScr
   const empty = element(document, "p", "lf-empty", "Loading…");
 
   column.append(header, newBar, list, empty);
-  container.append(column);
+  return { column, heading, status, newBar, newButton, list, empty };
+}
+
+// The elements of a column the server rendered (the same elements buildColumn makes).
+function adoptColumn(column) {
+  const part = (selector) => column.querySelector(selector);
+  const status = part(".lf-status");
+  status.hidden = false;
+  return {
+    column,
+    heading: part(".lf-column-title"),
+    status,
+    newBar: part(".lf-new"),
+    newButton: part(".lf-new-button"),
+    list: part(".lf-items"),
+    empty: part(".lf-empty"),
+  };
+}
+
+/**
+ * The column the server rendered into `container`, if any: its section, the position it was read at
+ * (null when the server could not read the feed) and the items it shows, as far as the markup says
+ * (id, priority, publishedAt: what ordering needs; the next event of an item brings all of it).
+ */
+export function renderedColumn(container) {
+  const column = container.querySelector(":scope > .lf-column");
+  if (!column) {
+    return null;
+  }
+
+  const { epoch, sequence } = column.dataset;
+  const items = [...column.querySelectorAll(".lf-items > .lf-item")].map((entry) => ({
+    entry,
+    item: {
+      id: entry.dataset.id,
+      priority: entry.dataset.priority,
+      publishedAt: entry.querySelector("time.lf-time")?.dateTime,
+    },
+  }));
+  return {
+    column,
+    position: epoch !== undefined && /^\d+$/.test(sequence ?? "") ? { epoch, sequence: Number(sequence) } : null,
+    items,
+  };
+}
+
+/**
+ * A live column in `container`: a heading with the connection state, the "N new items" button
+ * and the list. Answers the calls a feed connection makes (reset, apply, setState). A column the
+ * server already rendered there is taken over as it stands (its items, times put in the reader's
+ * time zone), so the page shows no "Loading…" and nothing twice.
+ * @param {HTMLElement} container
+ * @param {object} options
+ * @param {string} options.title the column's heading
+ * @param {(item: object) => HTMLElement|null} [options.actions] extra controls per item (the console's)
+ * @param {boolean} [options.holdWhenScrolled] keep new items behind a button while the reader reads further down
+ * @param {number} [options.headingLevel]
+ * @param {(id: string) => boolean} [options.isEditing] true while the console edits this item: leave its entry alone
+ * @param {(item: object) => string|null} [options.itemAddress] the address of an item's own page, which its time links to
+ */
+export function createFeedColumn(container, {
+  title, actions = null, holdWhenScrolled = true, headingLevel = 2, isEditing = () => false, itemAddress = () => null,
+}) {
+  const document = container.ownerDocument;
+  const items = new Map(); // id -> item, everything applied
+  const shown = new Map(); // id -> list entry
+  const waiting = new Set(); // ids applied but held behind the button
+
+  const rendered = renderedColumn(container);
+  const { column, heading, status, newBar, newButton, list, empty } = rendered
+    ? adoptColumn(rendered.column)
+    : buildColumn(document, title, headingLevel);
+  if (rendered) {
+    for (const { entry, item } of rendered.items) {
+      items.set(item.id, item);
+      shown.set(item.id, entry);
+    }
+
+    refreshTimes(list);
+  } else {
+    container.append(column);
+  }
 
   const readerIsDown = () => holdWhenScrolled && shown.size > 0 && list.getBoundingClientRect().top < 0;
 
@@ -164,7 +249,7 @@ export function createFeedColumn(container, { title, actions = null, holdWhenScr
   }
 
   function fill(entry, item) {
-    entry.replaceChildren(renderItemContent(document, item));
+    entry.replaceChildren(renderItemContent(document, item, new Date(), itemAddress(item)));
     entry.dataset.priority = item.priority ?? "normal";
     const extra = actions?.(item);
     if (extra) {

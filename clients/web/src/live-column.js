@@ -1,18 +1,25 @@
 // A live column that follows one feed: the view of feed-view.js fed by the connection of
 // feed-connection.js. The reader page and the embeddable widget both mount exactly this.
 import { followFeed } from "./feed-connection.js";
-import { createFeedColumn } from "./feed-view.js";
+import { createFeedColumn, renderedColumn } from "./feed-view.js";
 
 /** The rule feed names follow (docs/contract.md). */
 export const FEED_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
 /**
- * Mounts a live column for `feed` into `container`.
+ * Mounts a live column for `feed` into `container`. When the server already rendered the column
+ * there (the reader page, a news site's include), it is taken over, and followed from the position
+ * it was rendered at: what it shows is not asked for again.
  * @param {HTMLElement} container
  * @param {{ server: string, feed: string, protocol?: string, title: string, headingLevel?: number }} options
  */
 export function mountLiveColumn(container, { server, feed, protocol, title, headingLevel = 2 }) {
-  const column = createFeedColumn(container, { title, headingLevel });
+  const start = renderedColumn(container)?.position ?? null;
+  const column = createFeedColumn(container, {
+    title,
+    headingLevel,
+    itemAddress: (item) => `${server}/feeds/${encodeURIComponent(feed)}/items/${encodeURIComponent(item.id)}`,
+  });
   if (!FEED_NAME.test(feed)) {
     column.setState("offline");
     column.reset([]);
@@ -25,6 +32,7 @@ export function mountLiveColumn(container, { server, feed, protocol, title, head
     server,
     feed,
     protocol: protocol === "json" ? "json" : "messagepack",
+    start,
     onReset: (items) => column.reset(items),
     onEvent: (event) => column.apply(event),
     onState: (state) => column.setState(state),

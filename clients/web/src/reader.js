@@ -1,12 +1,11 @@
-// The reader page (/): the live column of ?feed=name (default main). ?protocol=json picks the
-// JSON hub protocol; MessagePack is the default.
+// The reader page (/): the live column of ?feed=name (default main), which the server rendered
+// with the latest items; this takes it over and keeps it live. ?protocol=json picks the JSON hub
+// protocol; MessagePack is the default.
 import { mountLiveColumn } from "./live-column.js";
 
 const params = new URLSearchParams(window.location.search);
 const feed = params.get("feed") || "main";
 const title = feed === "main" ? "Latest news" : `Latest news: ${feed}`;
-document.title = `${title} · LiveFeed`;
-document.querySelector("[data-feed-name]").textContent = feed;
 
 const live = mountLiveColumn(document.getElementById("live"), {
   server: "",

@@ -17,7 +17,7 @@ const eventsPage = (sequence, events, epoch = E1) =>
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 // A follower on fakes: every call is recorded, answers are queued by the test, timers fire on demand.
-function harness({ subscribeAnswers = [], fetchAnswers = [] } = {}) {
+function harness({ subscribeAnswers = [], fetchAnswers = [], start = null } = {}) {
   const calls = { subscribe: [], fetch: [] };
   const applied = [];
   const errors = [];
@@ -34,6 +34,7 @@ function harness({ subscribeAnswers = [], fetchAnswers = [] } = {}) {
 
   const follower = new FeedFollower({
     feed: "main",
+    start,
     subscribe: (feed, epoch, sequence) => {
       calls.subscribe.push([feed, epoch, sequence]);
       return pending(subscribeAnswers);
@@ -79,6 +80,30 @@ test("the first subscribe asks without a position and starts from the reset page
   assert.deepEqual(h.calls.subscribe, [["main", null, null]]);
   assert.deepEqual(h.applied, [{ reset: ["b", "a"], epoch: E1 }]);
   assert.deepEqual(h.follower.position, { epoch: E1, sequence: 7 });
+});
+
+test("a page the server rendered at a position goes live from it: only what came later is applied", async () => {
+  const answer = deferred();
+  const h = harness({ start: { epoch: E1, sequence: 7 }, subscribeAnswers: [answer.promise] });
+  const subscribed = h.follower.subscribe();
+
+  h.follower.receive(event(8)); // pushed before the answer, and in it too
+  h.follower.receive(event(9));
+  answer.resolve(eventsPage(8, [event(8)]));
+  await subscribed;
+
+  assert.deepEqual(h.calls.subscribe, [["main", E1, 7]]);
+  assert.deepEqual(h.applied, [8, 9], "no reset: nothing shown is drawn again, nothing twice");
+  assert.deepEqual(h.follower.position, { epoch: E1, sequence: 9 });
+});
+
+test("a rendered position from a lost log is answered with a reset and starts over from it", async () => {
+  const h = harness({ start: { epoch: E1, sequence: 7 }, subscribeAnswers: [resetPage(2, [item("x")], E2)] });
+
+  await h.follower.subscribe();
+
+  assert.deepEqual(h.calls.subscribe, [["main", E1, 7]]);
+  assert.deepEqual(h.applied, [{ reset: ["x"], epoch: E2 }]);
 });
 
 test("events in order are applied once each; a repeated or older sequence is dropped", async () => {

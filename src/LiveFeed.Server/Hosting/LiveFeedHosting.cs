@@ -4,6 +4,7 @@ using LiveFeed.Server.Broadcast;
 using LiveFeed.Server.Cors;
 using LiveFeed.Server.FeedDocuments;
 using LiveFeed.Server.Health;
+using LiveFeed.Server.HtmlPages;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Limits;
 using LiveFeed.Server.Logging;
@@ -57,6 +58,9 @@ internal static class LiveFeedHosting
         // Metrics for Prometheus at /metrics: ASP.NET Core's, Kestrel's, SignalR's and LiveFeed's own.
         builder.AddLiveFeedMetrics();
 
+        // Pages rendered from the store for readers who run no script: the reader page.
+        builder.AddHtmlPages();
+
         // The OpenAPI document (/openapi/v1.json) and the API reference page (/docs).
         builder.AddApiDocs();
 
@@ -93,6 +97,7 @@ internal static class LiveFeedHosting
         app.MapFeedHub();
         app.MapFeedsApi();
         app.MapFeedDocuments();
+        app.MapHtmlPages();
         app.MapHealth();
         app.MapLiveFeedMetrics();
         app.MapApiDocs();

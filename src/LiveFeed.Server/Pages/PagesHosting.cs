@@ -1,7 +1,4 @@
-using System.Text;
-using System.Text.Encodings.Web;
 using LiveFeed.Contracts;
-using LiveFeed.Server.FeedDocuments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
@@ -9,8 +6,8 @@ using Microsoft.Net.Http.Headers;
 namespace LiveFeed.Server.Pages;
 
 /// <summary>
-/// The browser pages built from <c>clients/web</c>: the reader page at <c>/</c>, the newsroom
-/// console at <c>/newsroom</c>, the embeddable <c>/widget.js</c> and their assets. The server's
+/// The browser pages built from <c>clients/web</c>: the newsroom console at <c>/newsroom</c>, the
+/// embeddable <c>/widget.js</c> and the assets of every page (the reader page is rendered: HtmlPages/). The server's
 /// build runs the npm build and copies its output to <c>pages/</c> beside the server's assembly.
 /// </summary>
 internal static class PagesHosting
@@ -64,39 +61,8 @@ internal static class PagesHosting
                 file.Context.Request.Path.StartsWithSegments(AssetsPath, StringComparison.Ordinal) ? ImmutableAsset : "no-cache",
         });
 
-        app.MapGet("/", (HttpContext context, CancellationToken cancellationToken) => ReaderPage(context, files, cancellationToken)).ExcludeFromDescription();
         app.MapGet("/newsroom", (HttpContext context) => Page(context, files, "newsroom.html")).ExcludeFromDescription();
         return app;
-    }
-
-    /// <summary>
-    /// The reader page, with <c>&lt;link rel="alternate"&gt;</c> to the documents of its feed (<c>?feed=</c>, default
-    /// <c>main</c>), so that feed readers and browsers find them from the page's address.
-    /// </summary>
-    private static async Task<Results<FileContentHttpResult, NotFound>> ReaderPage(HttpContext context, IFileProvider files, CancellationToken cancellationToken)
-    {
-        var file = files.GetFileInfo("index.html");
-        if (!file.Exists || file.PhysicalPath is null)
-        {
-            return TypedResults.NotFound();
-        }
-
-        var html = await File.ReadAllTextAsync(file.PhysicalPath, cancellationToken);
-        var asked = context.Request.Query["feed"].ToString();
-        var feed = string.IsNullOrEmpty(asked) ? FeedName.Default : asked;
-        if (FeedName.IsValid(feed))
-        {
-            var title = HtmlEncoder.Default.Encode(FeedDocumentWriter.Title(feed));
-            var links = string.Concat(
-                $"<link rel=\"alternate\" type=\"application/atom+xml\" title=\"{title} (Atom)\" href=\"{FeedDocumentsApi.PathOf(feed, FeedDocumentFormat.Atom)}\">\n  ",
-                $"<link rel=\"alternate\" type=\"application/rss+xml\" title=\"{title} (RSS)\" href=\"{FeedDocumentsApi.PathOf(feed, FeedDocumentFormat.Rss)}\">\n  ",
-                $"<link rel=\"alternate\" type=\"application/feed+json\" title=\"{title} (JSON Feed)\" href=\"{FeedDocumentsApi.PathOf(feed, FeedDocumentFormat.JsonFeed)}\">\n");
-            var head = html.IndexOf("</head>", StringComparison.OrdinalIgnoreCase);
-            html = head < 0 ? html : string.Concat(html.AsSpan(0, head), "  ", links, html.AsSpan(head));
-        }
-
-        context.Response.Headers.CacheControl = "no-cache";
-        return TypedResults.Bytes(Encoding.UTF8.GetBytes(html), "text/html; charset=utf-8", lastModified: file.LastModified);
     }
 
     private static Results<PhysicalFileHttpResult, NotFound> Page(HttpContext context, IFileProvider files, string name)

@@ -4,7 +4,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace LiveFeed.Tests.Pages;
 
-/// <summary>The API reference (<c>/docs</c>) renders in a browser, and a column says "Loading…" until it has a page.</summary>
+/// <summary>The API reference (<c>/docs</c>) renders in a browser, and a column says "Loading…" only until it has a page.</summary>
 [Collection(BrowserTests.Name)]
 public sealed class ApiDocsAndLoadingTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IDisposable
 {
@@ -27,18 +27,36 @@ public sealed class ApiDocsAndLoadingTests(BrowserFixture browser) : IClassFixtu
     }
 
     [Fact]
-    public async Task AColumnThatHasNoPageYetSaysLoadingAndAnEmptyFeedSaysNoNewsYet()
+    public async Task AColumnShowsWhatTheServerReadBeforeItsConnectionIsUpAndAnEmptyFeedSaysNoNewsYet()
     {
         var feed = NewsroomRequests.UniqueFeed("loading");
         var cutOff = await browser.NewPageAsync();
         await cutOff.RouteAsync("**/hubs/feed**", route => route.AbortAsync());
         await cutOff.GotoAsync(new Uri(_server.BaseAddress, $"/?feed={feed}").ToString());
 
-        await Expect(cutOff.Locator(".lf-empty")).ToHaveTextAsync("Loading…");
+        // The server rendered the (empty) feed: no "Loading…", though the hub cannot be reached.
+        await Expect(cutOff.Locator(".lf-empty")).ToHaveTextAsync("No news yet. New items appear here the moment they are published.");
+        await Expect(cutOff.Locator(".lf-status")).Not.ToHaveAttributeAsync("data-state", "live");
 
         var page = await browser.NewPageAsync();
         await ReaderPageTests.OpenReaderAsync(page, _server.BaseAddress, feed);
         await Expect(page.Locator(".lf-empty")).ToHaveTextAsync("No news yet. New items appear here the moment they are published.");
+    }
+
+    [Fact]
+    public async Task AReaderPageMadeWhileTheStoreIsAwaySaysLoadingAndIsNotKeptByCaches()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        using var server = new LiveFeedServer(RedisSettings.For(redis));
+        await redis.StopAsync();
+        var page = await browser.NewPageAsync();
+
+        var response = await page.GotoAsync(new Uri(server.BaseAddress, $"/?feed={NewsroomRequests.UniqueFeed("away")}").ToString());
+
+        Assert.Equal(200, response!.Status);
+        Assert.Equal("no-store", await response.HeaderValueAsync("cache-control"));
+        await Expect(page.Locator(".lf-empty")).ToHaveTextAsync("Loading…");
+        await Expect(page.Locator(".lf-status")).Not.ToHaveAttributeAsync("data-state", "live");
     }
 
     public void Dispose() => _server.Dispose();

@@ -29,8 +29,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A new page in a new context, <paramref name="width"/> pixels wide, in English (US).</summary>
-    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
+    /// <summary>
+    /// A new page in a new context, <paramref name="width"/> pixels wide, in English (US); with
+    /// <paramref name="javaScript"/> false, a browser that runs no script at all.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light, bool javaScript = true)
     {
         var context = await Browser.NewContextAsync(new()
         {
@@ -38,6 +41,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             Locale = "en-US",
             TimezoneId = "Europe/London",
             ColorScheme = colorScheme,
+            JavaScriptEnabled = javaScript,
         });
         context.SetDefaultTimeout(Timeout);
         return await context.NewPageAsync();

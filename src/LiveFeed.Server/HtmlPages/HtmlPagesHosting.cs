@@ -1,0 +1,22 @@
+namespace LiveFeed.Server.HtmlPages;
+
+/// <summary>
+/// The pages the server renders from the store, for readers who never run our script (or run it late): the reader
+/// page at <c>/</c>. Everything in them is encoded text (<see cref="Html"/>).
+/// </summary>
+internal static class HtmlPagesHosting
+{
+    public const string ContentType = "text/html; charset=utf-8";
+
+    public static IHostApplicationBuilder AddHtmlPages(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(_ => PageAssets.LoadBuilt());
+        return builder;
+    }
+
+    public static WebApplication MapHtmlPages(this WebApplication app)
+    {
+        app.MapGet("/", ReaderPage.RenderAsync).ExcludeFromDescription();
+        return app;
+    }
+}

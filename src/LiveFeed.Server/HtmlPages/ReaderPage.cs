@@ -1,0 +1,78 @@
+using LiveFeed.Contracts;
+using LiveFeed.Feeds;
+using LiveFeed.Server.FeedDocuments;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace LiveFeed.Server.HtmlPages;
+
+/// <summary>
+/// <c>/</c> (<c>?feed=</c>): the reader page, arriving with the feed's latest items in its HTML, readable with
+/// JavaScript off. Its script takes the column over and goes live from the position the HTML was made at.
+/// </summary>
+internal static class ReaderPage
+{
+    private const string Footer = "Updates appear here as the newsroom publishes them.";
+
+    public static async Task<Results<ContentHttpResult, NotFound>> RenderAsync(
+        string? feed, HttpContext context, IFeedStore store, PageAssets assets, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (!assets.Available)
+        {
+            return TypedResults.NotFound();
+        }
+
+        feed = string.IsNullOrEmpty(feed) ? FeedName.Default : feed;
+        if (!FeedName.IsValid(feed))
+        {
+            // What was asked is never written into the page; the script names it (as text) and does not connect.
+            return TypedResults.Content(NotAFeedPage(assets).ToString(), HtmlPagesHosting.ContentType, statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var page = await ReadLatestAsync(feed, context, store, loggers, "The reader page", cancellationToken);
+        return TypedResults.Content(Page(assets, feed, page).ToString(), HtmlPagesHosting.ContentType);
+    }
+
+    /// <summary>
+    /// The reset page of <paramref name="feed"/> (its position and latest items), or null when the store cannot be
+    /// reached: the page then goes out without items, is not kept by caches, and its script reads them.
+    /// </summary>
+    public static async Task<FeedPage?> ReadLatestAsync(
+        string feed, HttpContext context, IFeedStore store, ILoggerFactory loggers, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.ReadAsync(feed, after: null, maxEvents: 1, cancellationToken);
+        }
+        catch (FeedStoreUnavailableException exception)
+        {
+            HtmlPagesLog.RenderedWithoutItems(loggers.CreateLogger("LiveFeed.Pages"), what, feed, exception);
+            context.Response.Headers.CacheControl = "no-store";
+            return null;
+        }
+    }
+
+    private static Html Page(PageAssets assets, string feed, FeedPage? page)
+    {
+        var title = FeedDocumentWriter.Title(feed);
+        var column = ColumnHtml.Render(feed, page, title, headingLevel: 1, item => FeedLinks.ItemPath(feed, item.Id));
+        var main = Html.Of($"""
+            {column}
+            <noscript><p class="lf-note">Without JavaScript this page does not update by itself: reload it for the latest news.</p></noscript>
+            """);
+        return PageLayout.Document(assets, title, feed, Alternates(feed, title), main, assets.ReaderScript, Footer);
+    }
+
+    private static Html NotAFeedPage(PageAssets assets)
+    {
+        const string Title = "Latest news";
+        var column = ColumnHtml.Render(FeedName.Default, page: null, Title, headingLevel: 1, item => "", "This is not a feed name: use lowercase letters, digits and dashes.");
+        return PageLayout.Document(assets, Title, feed: null, Html.Empty, column, assets.ReaderScript, Footer);
+    }
+
+    /// <summary>The feed's documents (Atom, RSS, JSON Feed), for feed readers and browsers that look for them.</summary>
+    private static Html Alternates(string feed, string title) => Html.Of($"""
+        <link rel="alternate" type="application/atom+xml" title="{title} (Atom)" href="{FeedDocumentsApi.PathOf(feed, FeedDocumentFormat.Atom)}">
+        <link rel="alternate" type="application/rss+xml" title="{title} (RSS)" href="{FeedDocumentsApi.PathOf(feed, FeedDocumentFormat.Rss)}">
+        <link rel="alternate" type="application/feed+json" title="{title} (JSON Feed)" href="{FeedDocumentsApi.PathOf(feed, FeedDocumentFormat.JsonFeed)}">
+        """);
+}
