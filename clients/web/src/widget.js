@@ -4,6 +4,9 @@
 // data-target), in a shadow root so that the site's styles and the column's leave each other
 // alone. data-server names the LiveFeed server when it is not the one the script came from;
 // data-title sets the heading; data-protocol="json" picks the JSON protocol.
+// A site that includes the column's HTML on its server (/feeds/{feed}/column) gets the column
+// already rendered, in a declarative shadow root right before this tag: the script takes it over
+// and goes live from the position it was rendered at.
 import { mountLiveColumn } from "./live-column.js";
 
 /* global LIVEFEED_STYLESHEET */ // the build puts the stylesheet's hashed address here
@@ -12,22 +15,26 @@ const script = document.currentScript;
 if (script) {
   const options = script.dataset;
   const server = (options.server || new URL(script.src, document.baseURI).origin).replace(/\/+$/, "");
-  const host = document.createElement("div");
-  host.className = "livefeed-widget";
-  const target = options.target ? document.getElementById(options.target) : null;
-  if (target) {
-    target.append(host);
-  } else {
-    script.after(host);
-  }
+  const included = script.previousElementSibling;
+  let container = included?.matches(".livefeed-widget") ? included.shadowRoot?.querySelector(".lf-root") : null;
+  if (!container) {
+    const host = document.createElement("div");
+    host.className = "livefeed-widget";
+    const target = options.target ? document.getElementById(options.target) : null;
+    if (target) {
+      target.append(host);
+    } else {
+      script.after(host);
+    }
 
-  const root = host.attachShadow({ mode: "open" });
-  const style = document.createElement("link");
-  style.rel = "stylesheet";
-  style.href = `${server}${LIVEFEED_STYLESHEET}`;
-  const container = document.createElement("div");
-  container.className = "lf-root lf-widget";
-  root.append(style, container);
+    const root = host.attachShadow({ mode: "open" });
+    const style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = `${server}${LIVEFEED_STYLESHEET}`;
+    container = document.createElement("div");
+    container.className = "lf-root lf-widget";
+    root.append(style, container);
+  }
 
   mountLiveColumn(container, {
     server,

@@ -19,6 +19,9 @@ internal sealed class FeedLinks(HttpRequest request, string feed)
     /// <summary>The item's own page.</summary>
     public Uri ItemPage(FeedItem item) => new($"{_base}{ItemPath(feed, item.Id)}");
 
+    /// <summary>Anything else on this server, by its path (<c>/widget.js</c>).</summary>
+    public Uri OnThisServer(string path) => new($"{_base}{path}");
+
     /// <summary>The path of the reader page of <paramref name="feed"/> (a valid name): <c>/</c> or <c>/?feed=ukraine</c>.</summary>
     public static string ReaderPath(string feed) => feed == FeedName.Default ? "/" : $"/?feed={feed}";
 

@@ -273,19 +273,22 @@ public sealed partial class ReaderPageTests(BrowserFixture browser) : IClassFixt
     public void Dispose() => _server.Dispose();
 
     /// <summary>A news site on its own loopback server, answering <paramref name="html"/> at /our-story.</summary>
-    private static async Task<NewsSite> NewsSiteAsync(string html)
+    private static Task<NewsSite> NewsSiteAsync(string html) => NewsSiteAsync(() => Task.FromResult(html));
+
+    /// <summary>A news site on its own loopback server, answering /our-story with the page <paramref name="html"/> makes for each request.</summary>
+    internal static async Task<NewsSite> NewsSiteAsync(Func<Task<string>> html)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        app.MapGet("/our-story", () => Results.Content(html, "text/html; charset=utf-8"));
+        app.MapGet("/our-story", async () => Results.Content(await html(), "text/html; charset=utf-8"));
         await app.StartAsync();
         var port = new Uri(app.Urls.First()).Port;
         return new NewsSite(app, new Uri($"http://localhost:{port}"));
     }
 
-    private sealed record NewsSite(WebApplication App, Uri Address) : IAsyncDisposable
+    internal sealed record NewsSite(WebApplication App, Uri Address) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => App.DisposeAsync();
     }
