@@ -14,7 +14,7 @@ internal static class ReaderPage
     private const string Footer = "Updates appear here as the newsroom publishes them.";
 
     public static async Task<Results<ContentHttpResult, NotFound>> RenderAsync(
-        string? feed, HttpContext context, IFeedStore store, PageAssets assets, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string? feed, HttpContext context, IFeedStore store, PageAssets assets, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!assets.Available)
         {
@@ -29,7 +29,8 @@ internal static class ReaderPage
         }
 
         var page = await ReadLatestAsync(feed, context, store, loggers, "The reader page", cancellationToken);
-        return TypedResults.Content(Page(assets, feed, page).ToString(), HtmlPagesHosting.ContentType);
+        var links = new FeedLinks(context.Request, feed);
+        return TypedResults.Content(Page(assets, feed, page, links, time.GetUtcNow().UtcDateTime).ToString(), HtmlPagesHosting.ContentType);
     }
 
     /// <summary>
@@ -51,7 +52,7 @@ internal static class ReaderPage
         }
     }
 
-    private static Html Page(PageAssets assets, string feed, FeedPage? page)
+    private static Html Page(PageAssets assets, string feed, FeedPage? page, FeedLinks links, DateTime now)
     {
         var title = FeedDocumentWriter.Title(feed);
         var column = ColumnHtml.Render(feed, page, title, headingLevel: 1, item => FeedLinks.ItemPath(feed, item.Id));
@@ -59,7 +60,11 @@ internal static class ReaderPage
             {column}
             <noscript><p class="lf-note">Without JavaScript this page does not update by itself: reload it for the latest news.</p></noscript>
             """);
-        return PageLayout.Document(assets, title, feed, Alternates(feed, title), main, assets.ReaderScript, Footer);
+        var head = Html.Of($"""
+            <link rel="canonical" href="{links.ReaderPage.AbsoluteUri}">
+            {Alternates(feed, title)}{(page is null ? Html.Empty : StructuredData.LiveBlog(page, title, links, now))}
+            """);
+        return PageLayout.Document(assets, title, feed, head, main, assets.ReaderScript, Footer);
     }
 
     private static Html NotAFeedPage(PageAssets assets)

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.Http.Json;
+using LiveFeed.Contracts;
 using System.Text.Json;
 using LiveFeed.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -53,6 +55,42 @@ public sealed class RenderedReaderPageTests(BrowserFixture browser) : IClassFixt
         await Expect(page.Locator(".lf-empty")).ToBeHiddenAsync();
         Assert.Contains("<noscript><p class=\"lf-note\">Without JavaScript this page does not update by itself: reload it for the latest news.</p></noscript>",
             await response.TextAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SearchEnginesReadTheReaderPageAsALiveBlogPostingOfItsItems()
+    {
+        var feed = NewsroomRequests.UniqueFeed("seo");
+        using var newsroom = _server.CreateNewsroomClient();
+        var older = await newsroom.PublishAsync(feed, new { headline = "Polls open across the country" });
+        var newer = await newsroom.PublishAsync(feed, new { headline = "Turnout at 40% by noon", body = "Higher than in the last election." });
+        using (var correction = await newsroom.PutAsJsonAsync($"/api/feeds/{feed}/items/{older.Id}", new { headline = "Polls open across the whole country" }))
+        {
+            older = (await correction.Content.ReadFromJsonAsync<FeedItem>())!;
+        }
+
+        var page = await browser.NewPageAsync(javaScript: false);
+        await page.GotoAsync(new Uri(_server.BaseAddress, $"/?feed={feed}&protocol=json").ToString());
+
+        var canonical = new Uri(_server.BaseAddress, $"/?feed={feed}").ToString();
+        await Expect(page.Locator("link[rel='canonical']")).ToHaveAttributeAsync("href", canonical);
+        var blog = Assert.Single((await JsonLdReader.ReadAsync(page)).EnumerateArray());
+        Assert.Equal("LiveBlogPosting", JsonLdReader.Type(blog));
+        Assert.Equal(canonical, blog.GetProperty("@id").GetString());
+        Assert.Equal(Iso(older.PublishedAt), JsonLdReader.Value(blog, "coverageStartTime"));
+        var updates = blog.GetProperty(JsonLdReader.Schema + "liveBlogUpdate").EnumerateArray().ToList();
+        Assert.Equal(2, updates.Count);
+        foreach (var (update, item) in updates.Zip([newer, older]))
+        {
+            Assert.Equal("BlogPosting", JsonLdReader.Type(update));
+            Assert.Equal(item.Headline, JsonLdReader.Value(update, "headline"));
+            Assert.Equal(Iso(item.PublishedAt), JsonLdReader.Value(update, "datePublished"));
+            Assert.Equal(Iso(item.UpdatedAt ?? item.PublishedAt), JsonLdReader.Value(update, "dateModified"));
+            Assert.Equal(item.Body ?? item.Headline, JsonLdReader.Value(update, "articleBody"));
+            Assert.Equal(new Uri(_server.BaseAddress, $"/feeds/{feed}/items/{item.Id}").ToString(), JsonLdReader.Value(update, "url"));
+        }
+
+        Assert.NotNull(older.UpdatedAt); // the correction shows as dateModified
     }
 
     [Fact]
@@ -124,11 +162,19 @@ public sealed class RenderedReaderPageTests(BrowserFixture browser) : IClassFixt
         var html = await response.TextAsync();
         Assert.Contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x", html, StringComparison.Ordinal);
         Assert.Contains("Tom &amp;amp; Jerry", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("</script><script>alert(1)", html, StringComparison.Ordinal);
         await Expect(page.Locator(".lf-item .lf-headline")).ToHaveTextAsync([Hostile, Escaped]);
         await Expect(page.Locator(".lf-body")).ToHaveTextAsync("<img src=x onerror=alert(2)>");
         await Expect(page.Locator(".lf-tag")).ToHaveTextAsync("<i>x</i>");
         Assert.Equal(0, await page.Locator("main b, main i, main img, script:not([src]):not([type='application/ld+json'])").CountAsync());
         Assert.Equal(0, Volatile.Read(ref dialogs));
+
+        // The JSON-LD block survived the headline: a JSON-LD processor reads both headlines exactly as written.
+        var blog = Assert.Single((await JsonLdReader.ReadAsync(page)).EnumerateArray());
+        var headlines = blog.GetProperty(JsonLdReader.Schema + "liveBlogUpdate").EnumerateArray().Select(update => JsonLdReader.Value(update, "headline"));
+        Assert.Equal([Hostile, Escaped], headlines);
+
+        // The policy stays strict, and Chromium refused nothing on the page, the JSON-LD data block included.
         var policy = await response.HeaderValueAsync("content-security-policy");
         Assert.Contains("script-src 'self';", policy, StringComparison.Ordinal);
         Assert.DoesNotContain("unsafe-inline", policy, StringComparison.Ordinal);
