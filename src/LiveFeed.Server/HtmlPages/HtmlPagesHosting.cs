@@ -2,7 +2,8 @@ namespace LiveFeed.Server.HtmlPages;
 
 /// <summary>
 /// The pages the server renders from the store, for readers who never run our script (or run it late): the reader
-/// page at <c>/</c> and the column a news site includes (<c>/feeds/{feed}/column</c>). Everything in them is encoded
+/// page at <c>/</c>, each item's own page (<c>/feeds/{feed}/items/{id}</c>) and the column a news site includes
+/// (<c>/feeds/{feed}/column</c>). Everything in them is encoded
 /// text (<see cref="Html"/>).
 /// </summary>
 internal static class HtmlPagesHosting
@@ -19,6 +20,7 @@ internal static class HtmlPagesHosting
     {
         app.MapGet("/", ReaderPage.RenderAsync).ExcludeFromDescription();
         app.MapGet("/feeds/{feed}/column", ColumnInclude.RenderAsync).ExcludeFromDescription();
+        app.MapGet("/feeds/{feed}/items/{id}", ItemPage.RenderAsync).ExcludeFromDescription();
         return app;
     }
 }
