@@ -3,6 +3,7 @@ using System.Security.Claims;
 using LiveFeed.Contracts;
 using LiveFeed.Feeds;
 using LiveFeed.Server.ApiDocs;
+using LiveFeed.Server.Caching;
 using LiveFeed.Server.Metrics;
 using LiveFeed.Server.Newsroom;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -34,9 +35,10 @@ internal static class FeedsApi
             .AddEndpointFilter(ApiFilters.ValidateFeedName)
             .ProducesValidationProblem();
 
-        feed.MapGet("/items", ListItems);
-        feed.MapGet("/items/{id}", GetItem).ProducesProblem(StatusCodes.Status404NotFound);
-        feed.MapGet("/events", GetEvents);
+        // Public reads: a cache may keep them a few seconds (Caching/).
+        feed.MapGet("/items", ListItems).CacheAsPublicRead();
+        feed.MapGet("/items/{id}", GetItem).ProducesProblem(StatusCodes.Status404NotFound).CacheAsPublicRead();
+        feed.MapGet("/events", GetEvents).CacheAsPublicRead();
 
         feed.MapPost("/items", Publish).RequireNewsroomKey().AcceptsItem();
         feed.MapPut("/items/{id}", Correct).RequireNewsroomKey().AcceptsItem()

@@ -1,6 +1,7 @@
 using LiveFeed.Contracts;
 using LiveFeed.Feeds;
 using LiveFeed.Server.Api;
+using LiveFeed.Server.Caching;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -15,9 +16,6 @@ namespace LiveFeed.Server.FeedDocuments;
 /// </summary>
 internal static class FeedDocumentsApi
 {
-    /// <summary>How long a cache may serve a document without asking again; the contract allows at most 5 s.</summary>
-    public const int MaxAgeSeconds = 5;
-
     /// <summary>
     /// Last-Modified has whole seconds, and two changes can fall in one second. It is sent only once the feed's latest
     /// change is this old, so a client's <c>If-Modified-Since</c> can never hide a later change; before that the
@@ -38,6 +36,7 @@ internal static class FeedDocumentsApi
             .AddEndpointFilter(ApiFilters.AnswerStoreUnavailable)
             .AddEndpointFilter(ApiFilters.ValidateFeedName)
             .WithTags("Feed documents")
+            .CacheAsPublicRead()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
@@ -62,8 +61,6 @@ internal static class FeedDocumentsApi
         var page = await store.ReadAsync(feed, after: null, maxEvents: 1, cancellationToken);
         var changed = await LatestChangeAsync(store, page, cancellationToken);
 
-        var response = context.Response;
-        response.Headers.CacheControl = $"public, max-age={MaxAgeSeconds}";
         var settled = changed is { } at && time.GetUtcNow() - at >= SettledAfter ? changed : null;
 
         // The answer to If-None-Match / If-Modified-Since (304 when it still holds) is the result's own.

@@ -1,3 +1,5 @@
+using LiveFeed.Server.Caching;
+
 namespace LiveFeed.Server.HtmlPages;
 
 /// <summary>
@@ -18,9 +20,10 @@ internal static class HtmlPagesHosting
 
     public static WebApplication MapHtmlPages(this WebApplication app)
     {
-        app.MapGet("/", ReaderPage.RenderAsync).ExcludeFromDescription();
-        app.MapGet("/feeds/{feed}/column", ColumnInclude.RenderAsync).ExcludeFromDescription();
-        app.MapGet("/feeds/{feed}/items/{id}", ItemPage.RenderAsync).ExcludeFromDescription();
+        // Public reads like the API's: a cache (a CDN in front) may keep each for a few seconds (Caching/).
+        app.MapGet("/", ReaderPage.RenderAsync).ExcludeFromDescription().CacheAsPublicRead();
+        app.MapGet("/feeds/{feed}/column", ColumnInclude.RenderAsync).ExcludeFromDescription().CacheAsPublicRead();
+        app.MapGet("/feeds/{feed}/items/{id}", ItemPage.RenderAsync).ExcludeFromDescription().CacheAsPublicRead();
         return app;
     }
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using LiveFeed.Tests.Infrastructure;
 
@@ -34,7 +36,77 @@ public sealed partial class PublicCachingTests : IDisposable
         Assert.Equal("text/css", style.Content.Headers.ContentType?.MediaType);
     }
 
+    [Fact]
+    public async Task EveryPublicReadMayBeKeptAFewSecondsAndAnswersIfNoneMatchWith304UntilTheFeedChanges()
+    {
+        var feed = NewsroomRequests.UniqueFeed("cache");
+        using var newsroom = _server.CreateNewsroomClient();
+        var item = await newsroom.PublishAsync(feed, "Cached for a moment");
+        using var reader = _server.CreateAnonymousClient();
+        string[] reads =
+        [
+            $"/api/feeds/{feed}/items", $"/api/feeds/{feed}/items/{item.Id}", $"/api/feeds/{feed}/events",
+            $"/?feed={feed}", $"/feeds/{feed}/items/{item.Id}", $"/feeds/{feed}/column", $"/feeds/{feed}.atom",
+        ];
+
+        var tags = new Dictionary<string, EntityTagHeaderValue>();
+        foreach (var read in reads)
+        {
+            using var first = await reader.GetAsync(read);
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            var cacheControl = first.Headers.CacheControl;
+            Assert.True(cacheControl is { Public: true, MaxAge: { } maxAge } && maxAge > TimeSpan.Zero && maxAge <= TimeSpan.FromSeconds(5), $"{read}: Cache-Control {cacheControl}");
+            tags[read] = first.Headers.ETag ?? throw new Xunit.Sdk.XunitException($"{read} has no ETag");
+
+            using var again = await GetAsync(reader, read, tags[read]);
+            Assert.True(again.StatusCode == HttpStatusCode.NotModified, $"{read} answered {again.StatusCode} to If-None-Match: {tags[read]}");
+            Assert.Empty(await again.Content.ReadAsByteArrayAsync());
+            Assert.Equal(tags[read], again.Headers.ETag);
+            Assert.Equal(cacheControl, again.Headers.CacheControl);
+        }
+
+        // A correction changes every one of them: the old ETag no longer holds, the new answer shows it.
+        using (var correction = await newsroom.PutAsJsonAsync($"/api/feeds/{feed}/items/{item.Id}", new { headline = "Cached, then corrected" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, correction.StatusCode);
+        }
+
+        foreach (var read in reads)
+        {
+            using var changed = await GetAsync(reader, read, tags[read]);
+            Assert.True(changed.StatusCode == HttpStatusCode.OK, $"{read} answered {changed.StatusCode} after a correction");
+            Assert.NotEqual(tags[read], changed.Headers.ETag);
+            Assert.Contains("Cached, then corrected", await changed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task WhatTheStoreCouldNotAnswerIsNeverKept()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        using var server = new LiveFeedServer(RedisSettings.For(redis));
+        await redis.StopAsync();
+        using var reader = server.CreateAnonymousClient();
+
+        using var page = await reader.GetAsync("/?feed=away");
+        using var items = await reader.GetAsync("/api/feeds/away/items");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode); // the page, without its items: its script reads them
+        Assert.True(page.Headers.CacheControl?.NoStore, $"the page's Cache-Control is {page.Headers.CacheControl}");
+        Assert.Null(page.Headers.ETag);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, items.StatusCode);
+        Assert.False(items.Headers.CacheControl?.Public ?? false);
+        Assert.Null(items.Headers.ETag);
+    }
+
     public void Dispose() => _server.Dispose();
+
+    private static async Task<HttpResponseMessage> GetAsync(HttpClient client, string path, EntityTagHeaderValue ifNoneMatch)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.IfNoneMatch.Add(ifNoneMatch);
+        return await client.SendAsync(request);
+    }
 
     [GeneratedRegex(@"/assets/[a-z]+-[A-Z0-9]{8}\.(?:js|css)")]
     private static partial Regex AssetAddress();
