@@ -1,6 +1,7 @@
 using LiveFeed.Server.Api;
 using LiveFeed.Server.ApiDocs;
 using LiveFeed.Server.Broadcast;
+using LiveFeed.Server.Compression;
 using LiveFeed.Server.Cors;
 using LiveFeed.Server.FeedDocuments;
 using LiveFeed.Server.Health;
@@ -58,6 +59,9 @@ internal static class LiveFeedHosting
         // Metrics for Prometheus at /metrics: ASP.NET Core's, Kestrel's, SignalR's and LiveFeed's own.
         builder.AddLiveFeedMetrics();
 
+        // Answers compressed for clients that accept it (Brotli, gzip); never the hub or a stream.
+        builder.AddLiveFeedCompression();
+
         // Pages rendered from the store for readers who run no script: the reader page.
         builder.AddHtmlPages();
 
@@ -80,6 +84,7 @@ internal static class LiveFeedHosting
         // anonymous). Negotiate requests are short and still logged.
         app.UseWhen(context => !FeedHubHosting.IsHubConnection(context.Request), branch => branch
             .UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>()));
+        app.UseLiveFeedCompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UsePages();
