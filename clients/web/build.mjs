@@ -8,6 +8,7 @@
 import { build } from "esbuild";
 import { cp, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { basename, relative } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const out = new URL("./dist/", import.meta.url);
 await rm(out, { recursive: true, force: true });
@@ -23,13 +24,20 @@ const common = {
   metafile: true,
 };
 
-// Plain name ("reader.js") -> address ("/assets/reader-3FQ7XK2A.js"), from esbuild's metafile.
+// Plain name ("reader.js") -> address ("/assets/reader-3FQ7XK2A.js"), from esbuild's metafile;
+// and for a module, the chunks it imports at once, which its page asks for beside it (modulepreload).
 const manifest = {};
+const preload = {};
 function record(result) {
   for (const [file, output] of Object.entries(result.metafile.outputs)) {
-    if (output.entryPoint) {
+    // (A dynamic import is an entry point of its own, from node_modules: a chunk, not a page's asset.)
+    if (output.entryPoint && !output.entryPoint.includes("node_modules")) {
       const name = basename(output.entryPoint).replace(/\.[^.]+$/, "") + (file.endsWith(".css") ? ".css" : ".js");
       manifest[name] = `/${relative("dist", file)}`;
+      const chunks = (output.imports ?? []).filter((i) => i.kind === "import-statement").map((i) => `/${relative("dist", i.path)}`);
+      if (chunks.length > 0) {
+        preload[name] = chunks;
+      }
     }
   }
 }
@@ -41,9 +49,21 @@ record(await build({
   outdir: "dist/assets",
   sourcemap: false,
 }));
+// The reader page's script is a module: what only some readers need (MessagePack) is a chunk of
+// its own, loaded when asked for.
 record(await build({
   ...common,
-  entryPoints: { reader: "src/reader.js", newsroom: "src/newsroom.js" },
+  entryPoints: { reader: "src/reader.js" },
+  entryNames: "[name]-[hash]",
+  chunkNames: "chunk-[hash]",
+  outdir: "dist/assets",
+  format: "esm",
+  splitting: true,
+  platform: "browser",
+}));
+record(await build({
+  ...common,
+  entryPoints: { newsroom: "src/newsroom.js" },
   entryNames: "[name]-[hash]",
   outdir: "dist/assets",
   format: "iife",
@@ -74,7 +94,24 @@ for (const name of await readdir(out)) {
   }
 }
 
-await writeFile(new URL("./manifest.json", out), `${JSON.stringify(manifest, null, 2)}\n`);
+// Every script and style also compressed once, at its best, for clients that accept it (the server
+// sends file.js.br as file.js with Content-Encoding: br): a fifth smaller than compressing on the fly.
+for (const entry of await readdir(out, { recursive: true })) {
+  if (/\.(?:js|css)$/.test(entry)) {
+    const file = new URL(entry, out);
+    const content = await readFile(file);
+    await writeFile(new URL(`${entry}.br`, out), brotliCompressSync(content, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+        [constants.BROTLI_PARAM_SIZE_HINT]: content.length,
+      },
+    }));
+    await writeFile(new URL(`${entry}.gz`, out), gzipSync(content, { level: 9 }));
+  }
+}
+
+await writeFile(new URL("./manifest.json", out), `${JSON.stringify({ assets: manifest, preload }, null, 2)}\n`);
 
 // The server's build compares this stamp with the sources to know whether to build again.
 await writeFile(new URL("./.built", out), `${new Date().toISOString()}\n`);

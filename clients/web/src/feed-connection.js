@@ -4,9 +4,8 @@
 // when to start over, is FeedFollower's business.
 import {
   AbortError, DefaultHttpClient, HubConnectionBuilder, HttpClient, HttpError, HttpResponse, HttpTransportType, LogLevel,
-  NullLogger, TimeoutError,
+  NullLogger, TimeoutError, TransferFormat,
 } from "@microsoft/signalr";
-import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
 import { FeedFollower } from "./feed-follower.js";
 import { ReconnectPolicy, parseRetryAfter } from "./reconnect-policy.js";
 
@@ -93,14 +92,16 @@ class RetryAfterHttpClient extends HttpClient {
  * @param {object} options
  * @param {string} options.server
  * @param {string} options.feed
- * @param {"json"|"messagepack"} [options.protocol]
+ * @param {import("@microsoft/signalr").IHubProtocol|null} [options.hubProtocol] the hub protocol; null for JSON.
+ *   The caller brings MessagePack's (the reader page loads it only when asked for), so that a page
+ *   that speaks JSON does not carry its weight.
  * @param {{ epoch: string, sequence: number }|null} [options.start] the position what is shown was read at
  * @param {(items: object[]) => void} options.onReset
  * @param {(event: object) => void} options.onEvent
  * @param {(state: string) => void} options.onState
  * @returns {{ stop: () => Promise<void> }}
  */
-export function followFeed({ server, feed, protocol = "messagepack", start = null, onReset, onEvent, onState }) {
+export function followFeed({ server, feed, hubProtocol = null, start = null, onReset, onEvent, onState }) {
   // One count of attempts for both ways a connection comes back: SignalR's automatic reconnect
   // (whose own count starts over with every drop) and the loop below.
   const policy = new ReconnectPolicy();
@@ -108,15 +109,15 @@ export function followFeed({ server, feed, protocol = "messagepack", start = nul
     .withUrl(`${server}/hubs/feed`, {
       withCredentials: false,
       httpClient: new RetryAfterHttpClient((ms) => policy.retryAfter(ms)),
-      // MessagePack is binary: Server-Sent Events cannot carry it.
-      transport: protocol === "messagepack"
+      // A binary protocol (MessagePack): Server-Sent Events cannot carry it.
+      transport: hubProtocol?.transferFormat === TransferFormat.Binary
         ? HttpTransportType.WebSockets | HttpTransportType.LongPolling
         : HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling,
     })
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: () => policy.nextDelay() })
     .configureLogging(LogLevel.None);
-  if (protocol === "messagepack") {
-    builder.withHubProtocol(new MessagePackHubProtocol());
+  if (hubProtocol) {
+    builder.withHubProtocol(hubProtocol);
   }
 
   const connection = builder.build();

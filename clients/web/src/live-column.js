@@ -11,9 +11,10 @@ export const FEED_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
  * there (the reader page, a news site's include), it is taken over, and followed from the position
  * it was rendered at: what it shows is not asked for again.
  * @param {HTMLElement} container
- * @param {{ server: string, feed: string, protocol?: string, title: string, headingLevel?: number }} options
+ * @param {{ server: string, feed: string, hubProtocol?: object|null, title: string, headingLevel?: number }} options
+ *   hubProtocol: the hub protocol (MessagePack's), or null for JSON
  */
-export function mountLiveColumn(container, { server, feed, protocol, title, headingLevel = 2 }) {
+export function mountLiveColumn(container, { server, feed, hubProtocol = null, title, headingLevel = 2 }) {
   const start = renderedColumn(container)?.position ?? null;
   const column = createFeedColumn(container, {
     title,
@@ -31,7 +32,7 @@ export function mountLiveColumn(container, { server, feed, protocol, title, head
   const connection = followFeed({
     server,
     feed,
-    protocol: protocol === "json" ? "json" : "messagepack",
+    hubProtocol,
     start,
     onReset: (items) => column.reset(items),
     onEvent: (event) => column.apply(event),

@@ -303,7 +303,6 @@ function startRecent() {
   const connection = followFeed({
     server: "",
     feed,
-    protocol: "json",
     onReset: (items) => {
       editing.clear();
       column.reset(items);

@@ -3,7 +3,8 @@
 // and the live column renders where the tag stands (or inside the element whose id is in
 // data-target), in a shadow root so that the site's styles and the column's leave each other
 // alone. data-server names the LiveFeed server when it is not the one the script came from;
-// data-title sets the heading; data-protocol="json" picks the JSON protocol.
+// data-title sets the heading. It speaks the JSON hub protocol: MessagePack's code would weigh more
+// than it saves on the few events one page view sees.
 // A site that includes the column's HTML on its server (/feeds/{feed}/column) gets the column
 // already rendered, in a declarative shadow root right before this tag: the script takes it over
 // and goes live from the position it was rendered at.
@@ -39,7 +40,6 @@ if (script) {
   mountLiveColumn(container, {
     server,
     feed: options.feed || "main",
-    protocol: options.protocol,
     title: options.title || "Latest news",
   });
 }

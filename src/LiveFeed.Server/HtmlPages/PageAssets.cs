@@ -5,13 +5,19 @@ namespace LiveFeed.Server.HtmlPages;
 
 /// <summary>
 /// The addresses of the built scripts and styles, whose names carry a hash of their content: the npm build's
-/// <c>manifest.json</c> (<c>"reader.js": "/assets/reader-3FQ7XK2A.js"</c>), read once at start.
+/// <c>manifest.json</c> (<c>"assets": {"reader.js": "/assets/reader-3FQ7XK2A.js"}</c>, and the chunks a module
+/// imports at once under <c>"preload"</c>), read once at start.
 /// </summary>
 internal sealed class PageAssets
 {
     private readonly Dictionary<string, string> _addresses;
+    private readonly Dictionary<string, string[]> _preloads;
 
-    private PageAssets(Dictionary<string, string> addresses) => _addresses = addresses;
+    private PageAssets(Manifest manifest)
+    {
+        _addresses = manifest.Assets ?? [];
+        _preloads = manifest.Preload ?? [];
+    }
 
     /// <summary>False when the server was built without the pages: the rendered pages then answer 404.</summary>
     public bool Available => _addresses.Count > 0;
@@ -22,6 +28,9 @@ internal sealed class PageAssets
 
     public string ReaderStyles => this["reader.css"];
 
+    /// <summary>The chunks the reader page's script (a module) imports at once: the page asks for them beside it.</summary>
+    public IReadOnlyList<string> ReaderScriptChunks => _preloads.GetValueOrDefault("reader.js") ?? [];
+
     private string this[string name] => _addresses.TryGetValue(name, out var address)
         ? address
         : throw new InvalidOperationException($"The pages' manifest names no {name}: rebuild clients/web.");
@@ -29,11 +38,18 @@ internal sealed class PageAssets
     public static PageAssets Load(string root)
     {
         var manifest = Path.Combine(root, "manifest.json");
-        return File.Exists(manifest)
-            ? new PageAssets(JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(manifest)) ?? [])
-            : new PageAssets([]);
+        return new PageAssets(File.Exists(manifest) ? JsonSerializer.Deserialize<Manifest>(File.ReadAllText(manifest), Json) ?? new() : new());
     }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>The assets of the pages beside the server's assembly (<see cref="PagesHosting.Root"/>).</summary>
     public static PageAssets LoadBuilt() => Load(PagesHosting.Root);
+
+    private sealed record Manifest
+    {
+        public Dictionary<string, string>? Assets { get; init; }
+
+        public Dictionary<string, string[]>? Preload { get; init; }
+    }
 }

@@ -20,7 +20,7 @@ internal static class PageLayout
         <link rel="icon" href="/favicon.svg" type="image/svg+xml">
         <link rel="stylesheet" href="{assets.ColumnStyles}">
         <link rel="stylesheet" href="{assets.ReaderStyles}">
-        {(script is null ? Html.Empty : Html.Of($"<script src=\"{script}\" defer></script>"))}
+        {(script is null ? Html.Empty : Script(assets, script))}
         {head}
         </head>
         <body>
@@ -39,5 +39,11 @@ internal static class PageLayout
         </footer>
         </body>
         </html>
+        """);
+
+    // A module (deferred by nature), and the chunks it imports at once, asked for beside it rather than after it.
+    private static Html Script(PageAssets assets, string script) => Html.Of($"""
+        <script type="module" src="{script}"></script>
+        {assets.ReaderScriptChunks.Select(chunk => Html.Of($"<link rel=\"modulepreload\" href=\"{chunk}\">\n"))}
         """);
 }

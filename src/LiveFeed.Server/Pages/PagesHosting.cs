@@ -54,11 +54,17 @@ internal static class PagesHosting
             PagesLog.PagesMissing(app.Logger, Root);
         }
 
+        app.UsePrecompressedFiles(files);
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = files,
-            OnPrepareResponse = static file => file.Context.Response.Headers.CacheControl =
-                file.Context.Request.Path.StartsWithSegments(AssetsPath, StringComparison.Ordinal) ? ImmutableAsset : "no-cache",
+            ContentTypeProvider = PrecompressedFiles.ContentTypes,
+            OnPrepareResponse = static file =>
+            {
+                file.Context.Response.Headers.CacheControl =
+                    file.Context.Request.Path.StartsWithSegments(AssetsPath, StringComparison.Ordinal) ? ImmutableAsset : "no-cache";
+                PrecompressedFiles.MarkCoding(file);
+            },
         });
 
         app.MapGet("/newsroom", (HttpContext context) => Page(context, files, "newsroom.html")).ExcludeFromDescription();

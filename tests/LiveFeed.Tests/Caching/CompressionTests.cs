@@ -59,7 +59,39 @@ public sealed partial class CompressionTests : IDisposable
         Assert.All(stream.Content.Headers.ContentEncoding, coding => Assert.Equal("identity", coding));
     }
 
+    [Fact]
+    public async Task TheWidgetAndTheScriptsOfTheReaderPagesFirstLoadWeighUnder20KBAsSent()
+    {
+        using var reader = _server.CreateAnonymousClient();
+        var page = await reader.GetStringAsync("/?feed=light");
+        var scripts = FirstLoadScripts().Matches(page).Select(match => match.Groups[1].Value).ToList();
+        Assert.Contains(scripts, script => script.StartsWith("/assets/reader-", StringComparison.Ordinal));
+
+        long readerBytes = 0;
+        foreach (var script in scripts)
+        {
+            readerBytes += await SentBytesAsync(reader, script);
+        }
+
+        var widgetBytes = await SentBytesAsync(reader, "/widget.js");
+        Assert.True(readerBytes < 20 * 1024, $"the reader page's first load sends {readerBytes} bytes of script ({string.Join(", ", scripts)})");
+        Assert.True(widgetBytes < 20 * 1024, $"the widget sends {widgetBytes} bytes of script");
+    }
+
     public void Dispose() => _server.Dispose();
+
+    // What a browser that accepts Brotli (every current one) receives.
+    private static async Task<long> SentBytesAsync(HttpClient client, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadAsByteArrayAsync()).LongLength;
+    }
+
+    [GeneratedRegex("""<(?:script type="module" src|link rel="modulepreload" href)="([^"]+)">""")]
+    private static partial Regex FirstLoadScripts();
 
     private static async Task<string> GetDecodedAsync(HttpClient client, string path, string encoding)
     {
