@@ -19,6 +19,8 @@ internal sealed record BenchmarkOptions
         LiveFeed.Benchmarks serve-signalr  --urls http://127.0.0.1:PORT [--redis HOST:PORT]   the bare SignalR baseline
         LiveFeed.Benchmarks serve-websocket --urls http://127.0.0.1:PORT                      the bare WebSocket baseline
         LiveFeed.Benchmarks plot RESULTS.json PATH-PREFIX                                     draw the plots again from a results file
+        LiveFeed.Benchmarks pageload [--server-dll PATH] [--items 20] [--runs 7] [--label NAME] [--out FILE.json]
+                                         the reader page's first load in Chromium: bytes and time to the first item painted
 
         --modes memory,redis,backplane   deployments (default memory)
         --servers livefeed,signalr,websocket   what to measure, alternating within each round (default all three)

@@ -9,6 +9,7 @@ try
     {
         "serve-signalr" => await BareSignalRServer.RunAsync(args[1..]),
         "serve-websocket" => await BareWebSocketServer.RunAsync(args[1..]),
+        "pageload" => await LiveFeed.Benchmarks.PageLoad.PageLoadBenchmark.RunAsync(args[1..]),
         "--help" or "-h" => Help(),
         "plot" when args.Length == 3 => await Replot(args[1], args[2]),
         _ when Environment.GetEnvironmentVariable(GeneratorSettings.InlineCompletions) != "1" => await GeneratorSettings.RestartAsync(args),
