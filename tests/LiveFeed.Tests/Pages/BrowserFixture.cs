@@ -67,6 +67,35 @@ public sealed class BrowserFixture : IAsyncLifetime
         return refused;
     }
 
+    /// <summary>
+    /// Dismisses every dialog (<c>alert</c>, ...) <paramref name="page"/> opens from now on, and answers how many it has
+    /// opened: a script that should never run would show itself so.
+    /// </summary>
+    public static Func<int> CountDialogs(IPage page)
+    {
+        var dialogs = 0;
+        page.Dialog += (_, dialog) =>
+        {
+            Interlocked.Increment(ref dialogs);
+            _ = dialog.DismissAsync();
+        };
+        return () => Volatile.Read(ref dialogs);
+    }
+
+    /// <summary>How many requests <paramref name="page"/> makes from now on whose address contains <paramref name="part"/>.</summary>
+    public static Func<int> CountRequests(IPage page, string part)
+    {
+        var requests = 0;
+        page.Request += (_, request) =>
+        {
+            if (request.Url.Contains(part, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref requests);
+            }
+        };
+        return () => Volatile.Read(ref requests);
+    }
+
     public async Task DisposeAsync()
     {
         if (_browser is not null)

@@ -43,14 +43,7 @@ public sealed class ColumnIncludeTests(BrowserFixture browser) : IClassFixture<B
         await newsroom.PublishAsync(feed, "Second in the include");
         await using var site = await ReaderPageTests.NewsSiteAsync(() => StoryWithColumnAsync(feed));
         var page = await browser.NewPageAsync();
-        var feedReads = 0;
-        page.Request += (_, request) =>
-        {
-            if (request.Url.Contains("/api/feeds", StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref feedReads);
-            }
-        };
+        var feedReads = BrowserFixture.CountRequests(page, "/api/feeds");
         // The news site's page is made; before the widget's script arrives, the newsroom posts.
         await page.RouteAsync("**/widget.js", async route =>
         {
@@ -62,7 +55,7 @@ public sealed class ColumnIncludeTests(BrowserFixture browser) : IClassFixture<B
 
         await Expect(page.Locator(".lf-status")).ToHaveAttributeAsync("data-state", "live");
         await Expect(page.Locator(".lf-item .lf-headline")).ToHaveTextAsync(["Posted after the include was made", "Second in the include", "First in the include"]);
-        Assert.Equal(0, Volatile.Read(ref feedReads));
+        Assert.Equal(0, feedReads());
         await newsroom.PublishAsync(feed, "Live on the news site");
         await Expect(page.Locator(".lf-item .lf-headline")).ToHaveTextAsync(
             ["Live on the news site", "Posted after the include was made", "Second in the include", "First in the include"]);

@@ -36,7 +36,7 @@ public sealed class ItemPageTests(BrowserFixture browser) : IClassFixture<Browse
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Central bank holds rates at 4.25%");
         await Expect(page.Locator(".lf-body")).ToHaveTextAsync("The decision was unanimous.\nThe governor speaks at 3 PM.");
         await Expect(page.Locator(".lf-priority")).ToHaveTextAsync("Flash");
-        await Expect(page.Locator("article time")).ToHaveAttributeAsync("datetime", Iso(item.PublishedAt));
+        await Expect(page.Locator("article time")).ToHaveAttributeAsync("datetime", RenderedTimes.Iso(item.PublishedAt));
         await Expect(page).ToHaveTitleAsync("Central bank holds rates at 4.25% · LiveFeed");
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = $"← Latest news: {feed}" })).ToHaveAttributeAsync("href", $"/?feed={feed}");
 
@@ -45,7 +45,7 @@ public sealed class ItemPageTests(BrowserFixture browser) : IClassFixture<Browse
         Assert.Equal("article", await Meta(page, "meta[property='og:type']"));
         Assert.Equal(address, await Meta(page, "meta[property='og:url']"));
         Assert.Equal("The decision was unanimous. The governor speaks at 3 PM.", await Meta(page, "meta[property='og:description']"));
-        Assert.Equal(Iso(item.PublishedAt), await Meta(page, "meta[property='article:published_time']"));
+        Assert.Equal(RenderedTimes.Iso(item.PublishedAt), await Meta(page, "meta[property='article:published_time']"));
         Assert.Equal("summary", await Meta(page, "meta[name='twitter:card']"));
         Assert.Equal("Central bank holds rates at 4.25%", await Meta(page, "meta[name='twitter:title']"));
 
@@ -53,7 +53,7 @@ public sealed class ItemPageTests(BrowserFixture browser) : IClassFixture<Browse
         Assert.Equal("NewsArticle", JsonLdReader.Type(article));
         Assert.Equal("Central bank holds rates at 4.25%", JsonLdReader.Value(article, "headline"));
         Assert.Equal(item.Body, JsonLdReader.Value(article, "articleBody"));
-        Assert.Equal(Iso(item.PublishedAt), JsonLdReader.Value(article, "datePublished"));
+        Assert.Equal(RenderedTimes.Iso(item.PublishedAt), JsonLdReader.Value(article, "datePublished"));
         Assert.Equal(address, JsonLdReader.Value(article, "url"));
     }
 
@@ -67,12 +67,7 @@ public sealed class ItemPageTests(BrowserFixture browser) : IClassFixture<Browse
         var item = await newsroom.PublishAsync(feed, new { headline = Hostile, body = Body });
         var page = await browser.NewPageAsync();
         var refused = BrowserFixture.CollectPolicyRefusals(page);
-        var dialogs = 0;
-        page.Dialog += (_, dialog) =>
-        {
-            Interlocked.Increment(ref dialogs);
-            _ = dialog.DismissAsync();
-        };
+        var dialogs = BrowserFixture.CountDialogs(page);
 
         var response = await page.GotoAsync(new Uri(_server.BaseAddress, $"/feeds/{feed}/items/{item.Id}").ToString());
 
@@ -88,7 +83,7 @@ public sealed class ItemPageTests(BrowserFixture browser) : IClassFixture<Browse
         Assert.Equal(Body, JsonLdReader.Value(article, "articleBody"));
 
         Assert.Equal(0, await page.Locator("b, img, script:not([type='application/ld+json'])").CountAsync());
-        Assert.Equal(0, Volatile.Read(ref dialogs));
+        Assert.Equal(0, dialogs());
         Assert.DoesNotContain("unsafe-inline", await response.HeaderValueAsync("content-security-policy"), StringComparison.Ordinal);
         lock (refused)
         {
@@ -115,8 +110,8 @@ public sealed class ItemPageTests(BrowserFixture browser) : IClassFixture<Browse
         Assert.Equal(410, response!.Status);
         Assert.StartsWith("text/html", await response.HeaderValueAsync("content-type"), StringComparison.Ordinal);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("This item was retracted");
-        await Expect(page.Locator("main time")).ToHaveAttributeAsync("datetime", Iso(retractedAt));
-        await Expect(page.Locator("main time")).ToHaveTextAsync(retractedAt.ToString("d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture));
+        await Expect(page.Locator("main time")).ToHaveAttributeAsync("datetime", RenderedTimes.Iso(retractedAt));
+        await Expect(page.Locator("main time")).ToHaveTextAsync(retractedAt.ToString(RenderedTimes.Utc, CultureInfo.InvariantCulture));
         var html = await response.TextAsync();
         Assert.DoesNotContain("Minister to resign", html, StringComparison.Ordinal);
         Assert.DoesNotContain("Unconfirmed", html, StringComparison.Ordinal);
@@ -159,5 +154,4 @@ public sealed class ItemPageTests(BrowserFixture browser) : IClassFixture<Browse
     private static async Task<string?> Meta(IPage page, string selector, string attribute = "content") =>
         await page.Locator(selector).GetAttributeAsync(attribute);
 
-    private static string Iso(DateTime time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }

@@ -39,9 +39,9 @@ public sealed class RenderedReaderPageTests(BrowserFixture browser) : IClassFixt
         var items = page.Locator(".lf-item article");
         await Expect(items.Locator(".lf-headline")).ToHaveTextAsync(["Minister resigns after vote", "Markets open higher"]);
         var first = items.First;
-        await Expect(first.Locator("time")).ToHaveAttributeAsync("datetime", Iso(newer.PublishedAt));
-        await Expect(first.Locator("time")).ToHaveTextAsync(newer.PublishedAt.ToString("d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture));
-        await Expect(items.Last.Locator("time")).ToHaveAttributeAsync("datetime", Iso(older.PublishedAt));
+        await Expect(first.Locator("time")).ToHaveAttributeAsync("datetime", RenderedTimes.Iso(newer.PublishedAt));
+        await Expect(first.Locator("time")).ToHaveTextAsync(newer.PublishedAt.ToString(RenderedTimes.Utc, CultureInfo.InvariantCulture));
+        await Expect(items.Last.Locator("time")).ToHaveAttributeAsync("datetime", RenderedTimes.Iso(older.PublishedAt));
         await Expect(first.Locator(".lf-priority")).ToHaveTextAsync("Flash");
         await Expect(first.Locator(".lf-body")).ToHaveTextAsync("Confirmed by her office.");
         await Expect(first.Locator(".lf-tag")).ToHaveTextAsync("politics");
@@ -77,15 +77,15 @@ public sealed class RenderedReaderPageTests(BrowserFixture browser) : IClassFixt
         var blog = Assert.Single((await JsonLdReader.ReadAsync(page)).EnumerateArray());
         Assert.Equal("LiveBlogPosting", JsonLdReader.Type(blog));
         Assert.Equal(canonical, blog.GetProperty("@id").GetString());
-        Assert.Equal(Iso(older.PublishedAt), JsonLdReader.Value(blog, "coverageStartTime"));
+        Assert.Equal(RenderedTimes.Iso(older.PublishedAt), JsonLdReader.Value(blog, "coverageStartTime"));
         var updates = blog.GetProperty(JsonLdReader.Schema + "liveBlogUpdate").EnumerateArray().ToList();
         Assert.Equal(2, updates.Count);
         foreach (var (update, item) in updates.Zip([newer, older]))
         {
             Assert.Equal("BlogPosting", JsonLdReader.Type(update));
             Assert.Equal(item.Headline, JsonLdReader.Value(update, "headline"));
-            Assert.Equal(Iso(item.PublishedAt), JsonLdReader.Value(update, "datePublished"));
-            Assert.Equal(Iso(item.UpdatedAt ?? item.PublishedAt), JsonLdReader.Value(update, "dateModified"));
+            Assert.Equal(RenderedTimes.Iso(item.PublishedAt), JsonLdReader.Value(update, "datePublished"));
+            Assert.Equal(RenderedTimes.Iso(item.UpdatedAt ?? item.PublishedAt), JsonLdReader.Value(update, "dateModified"));
             Assert.Equal(item.Body ?? item.Headline, JsonLdReader.Value(update, "articleBody"));
             Assert.Equal(new Uri(_server.BaseAddress, $"/feeds/{feed}/items/{item.Id}").ToString(), JsonLdReader.Value(update, "url"));
         }
@@ -102,14 +102,7 @@ public sealed class RenderedReaderPageTests(BrowserFixture browser) : IClassFixt
         await newsroom.PublishAsync(feed, "Second on the page");
         var page = await browser.NewPageAsync();
         var hub = HubFrames.Record(page);
-        var feedReads = 0;
-        page.Request += (_, request) =>
-        {
-            if (request.Url.Contains("/api/feeds", StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref feedReads);
-            }
-        };
+        var feedReads = BrowserFixture.CountRequests(page, "/api/feeds");
         // The HTML is made; before its script arrives, the newsroom posts.
         await page.RouteAsync("**/assets/reader-*.js", async route =>
         {
@@ -132,7 +125,7 @@ public sealed class RenderedReaderPageTests(BrowserFixture browser) : IClassFixt
         Assert.Equal([feed, epoch!, "2"], arguments);
         Assert.False(answer.GetProperty("reset").GetBoolean());
         Assert.Equal(1, answer.GetProperty("events").GetArrayLength());
-        Assert.Equal(0, Volatile.Read(ref feedReads));
+        Assert.Equal(0, feedReads());
 
         // And it stays live.
         await newsroom.PublishAsync(feed, "Live after that");
@@ -150,12 +143,7 @@ public sealed class RenderedReaderPageTests(BrowserFixture browser) : IClassFixt
         await newsroom.PublishAsync(feed, Hostile);
         var page = await browser.NewPageAsync();
         var refused = BrowserFixture.CollectPolicyRefusals(page);
-        var dialogs = 0;
-        page.Dialog += (_, dialog) =>
-        {
-            Interlocked.Increment(ref dialogs);
-            _ = dialog.DismissAsync();
-        };
+        var dialogs = BrowserFixture.CountDialogs(page);
 
         var response = await ReaderPageTests.OpenReaderAsync(page, _server.BaseAddress, feed);
 
@@ -167,7 +155,7 @@ public sealed class RenderedReaderPageTests(BrowserFixture browser) : IClassFixt
         await Expect(page.Locator(".lf-body")).ToHaveTextAsync("<img src=x onerror=alert(2)>");
         await Expect(page.Locator(".lf-tag")).ToHaveTextAsync("<i>x</i>");
         Assert.Equal(0, await page.Locator("main b, main i, main img, script:not([src]):not([type='application/ld+json'])").CountAsync());
-        Assert.Equal(0, Volatile.Read(ref dialogs));
+        Assert.Equal(0, dialogs());
 
         // The JSON-LD block survived the headline: a JSON-LD processor reads both headlines exactly as written.
         var blog = Assert.Single((await JsonLdReader.ReadAsync(page)).EnumerateArray());
@@ -186,7 +174,6 @@ public sealed class RenderedReaderPageTests(BrowserFixture browser) : IClassFixt
 
     public void Dispose() => _server.Dispose();
 
-    private static string Iso(DateTime time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }
 
 /// <summary>The JSON hub protocol's messages a page sends and receives over its WebSocket.</summary>
