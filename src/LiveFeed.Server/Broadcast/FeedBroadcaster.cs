@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using LiveFeed.Contracts;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Logging;
@@ -8,37 +7,26 @@ using Microsoft.AspNetCore.SignalR;
 namespace LiveFeed.Server.Broadcast;
 
 /// <summary>
-/// Sends stored events to the readers of their feed, in the order they were handed over.
-/// Writers hand events over in sequence order (see <see cref="Newsroom.NewsroomService"/>), so every
-/// reader of this instance receives a feed's events in sequence order. Handing over never waits, and
-/// neither does the send: each reader's connection writes into its own bounded <see cref="ReaderOutbox"/>,
-/// so the group send is done once the event is queued for every reader, and a reader that stops reading
-/// holds up no one (it is dropped instead).
+/// Sends the events this instance stored to the hub readers of their feed, in the order <see cref="StoredEvents"/>
+/// hands them over. Writers hand events over in sequence order (see <see cref="Newsroom.NewsroomService"/>), so every
+/// reader of this instance receives a feed's events in sequence order; with Redis, the SignalR backplane carries them
+/// to the hub readers of the other instances (events stored elsewhere reach this instance's hub readers that way,
+/// so they are not sent again here). The send never waits: each reader's connection writes into its own bounded
+/// <see cref="ReaderOutbox"/>, so the group send is done once the event is queued for every reader, and a reader that
+/// stops reading holds up no one (it is dropped instead).
 /// </summary>
-internal sealed class FeedBroadcaster(IHubContext<FeedHub, IFeedClient> hub, LiveFeedMetrics metrics, ILogger<FeedBroadcaster> logger) : BackgroundService
+internal sealed class FeedBroadcaster(IHubContext<FeedHub, IFeedClient> hub, LiveFeedMetrics metrics, ILogger<FeedBroadcaster> logger) : IStoredEventListener
 {
-    private readonly Channel<FeedEvent> _queue = Channel.CreateUnbounded<FeedEvent>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
-
-    /// <summary>Hands a stored event to the broadcast.</summary>
-    public void Enqueue(FeedEvent feedEvent) => _queue.Writer.TryWrite(feedEvent);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async ValueTask OnStoredEventAsync(FeedEvent feedEvent, bool storedHere)
     {
-        await foreach (var feedEvent in _queue.Reader.ReadAllAsync(stoppingToken))
+        if (!storedHere)
         {
-            try
-            {
-                await hub.Clients.Group(FeedGroups.For(feedEvent.Feed)).FeedEvent(feedEvent);
-                metrics.Pushed();
-                LiveFeedLog.Broadcast(logger, feedEvent.Feed, feedEvent.Sequence, feedEvent.Kind);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                // The event is stored: readers that missed it get it when they resume or fill the gap.
-                LiveFeedLog.BroadcastFailed(logger, feedEvent.Feed, feedEvent.Sequence, exception);
-            }
+            return;
         }
+
+        await hub.Clients.Group(FeedGroups.For(feedEvent.Feed)).FeedEvent(feedEvent);
+        metrics.Pushed();
+        LiveFeedLog.Broadcast(logger, feedEvent.Feed, feedEvent.Sequence, feedEvent.Kind);
     }
 }
 
@@ -46,8 +34,9 @@ internal static class FeedBroadcastHosting
 {
     public static IServiceCollection AddFeedBroadcast(this IServiceCollection services)
     {
-        services.AddSingleton<FeedBroadcaster>();
-        services.AddHostedService(provider => provider.GetRequiredService<FeedBroadcaster>());
+        services.AddSingleton<StoredEvents>();
+        services.AddHostedService(provider => provider.GetRequiredService<StoredEvents>());
+        services.AddSingleton<IStoredEventListener, FeedBroadcaster>();
         return services;
     }
 }

@@ -13,7 +13,7 @@ namespace LiveFeed.Server.Newsroom;
 /// </summary>
 internal sealed class NewsroomService(
     IFeedStore store,
-    FeedBroadcaster broadcaster,
+    StoredEvents storedEvents,
     TimeProvider time,
     LiveFeedMetrics metrics,
     ILogger<NewsroomService> logger)
@@ -73,7 +73,7 @@ internal sealed class NewsroomService(
             var result = await append();
             if (appendedEvent(result) is { } stored)
             {
-                broadcaster.Enqueue(stored);
+                storedEvents.Stored(stored);
                 metrics.EventStored(stored);
             }
 
