@@ -5,12 +5,15 @@ using LiveFeed.Server.Limits;
 using LiveFeed.Server.Logging;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Connections.Features;
 
 namespace LiveFeed.Server.Hubs;
 
 /// <summary>
-/// Stands between SignalR and one reader's transport so that nothing sent to a reader ever waits for it.
+/// Stands between SignalR and one reader's transport so that nothing sent to a reader ever waits for it. Every
+/// reader has one: a hub connection (<see cref="Around"/>) and a Server-Sent Events stream of
+/// <c>/api/feeds/{feed}/stream</c> (<see cref="ForResponse"/>), so both are held to the same limits.
 /// <para>
 /// SignalR writes every message to a connection's transport pipe and awaits the flush; when a reader stops
 /// reading, its socket and then that pipe fill, and the flush waits. A group send awaits every connection's
@@ -41,8 +44,10 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
     private static readonly FlushResult EndedResult = new(isCanceled: false, isCompleted: true);
     private static readonly Task<bool> Idle = Task.FromResult(true);
 
-    private readonly ConnectionContext _connection;
+    private readonly string _readerId;
     private readonly IDuplexPipe _transport;
+    private readonly IFeatureCollection? _features;
+    private readonly Action<ConnectionAbortedException> _abort;
     private readonly ITransferFormatFeature? _format;
     private readonly ReaderSendLimits _limits;
     private readonly ReaderOutboxes _outboxes;
@@ -65,11 +70,15 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
     private WebSocket? _socket;
     private bool _socketLookedUp;
 
-    private ReaderOutbox(ConnectionContext connection, ReaderSendLimits limits, ReaderOutboxes outboxes, ILogger logger)
+    private ReaderOutbox(
+        string readerId, IDuplexPipe transport, IFeatureCollection? features, Action<ConnectionAbortedException> abort,
+        ReaderSendLimits limits, ReaderOutboxes outboxes, ILogger logger)
     {
-        _connection = connection;
-        _transport = connection.Transport;
-        _format = connection.Features.Get<ITransferFormatFeature>();
+        _readerId = readerId;
+        _transport = transport;
+        _features = features;
+        _abort = abort;
+        _format = features?.Get<ITransferFormatFeature>();
         _limits = limits;
         _outboxes = outboxes;
         _logger = logger;
@@ -102,7 +111,7 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
             if (!_socketLookedUp)
             {
                 _socketLookedUp = true;
-                _socket = ReaderSocket.Of(_connection.Features.Get<IHttpContextFeature>()?.HttpContext);
+                _socket = ReaderSocket.Of(_features?.Get<IHttpContextFeature>()?.HttpContext);
                 if (_socket is not null)
                 {
                     _outboxes.SocketReader();
@@ -116,12 +125,10 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
     /// <summary>Puts an outbox in front of every connection's transport for as long as the connection lives.</summary>
     public static ConnectionDelegate Around(ConnectionDelegate next, IServiceProvider services)
     {
-        var limits = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LimitsOptions>>().Value.Readers;
-        var outboxes = services.GetRequiredService<ReaderOutboxes>();
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<ReaderOutbox>();
+        var (limits, outboxes, logger) = Parts(services);
         return async connection =>
         {
-            var outbox = new ReaderOutbox(connection, limits, outboxes, logger);
+            var outbox = new ReaderOutbox(connection.ConnectionId, connection.Transport, connection.Features, connection.Abort, limits, outboxes, logger);
             connection.Transport = outbox;
             try
             {
@@ -129,12 +136,10 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
             }
             finally
             {
-                // Let a running pump send what is left (SignalR's close message), within the send timeout, then
-                // give the transport back whatever the pump ended with: the connection's own shutdown completes it.
+                // Give the transport back whatever the pump ended with: the connection's own shutdown completes it.
                 try
                 {
-                    await outbox._writer.CompleteAsync();
-                    await outbox._pump;
+                    await outbox.EndAsync();
                 }
                 finally
                 {
@@ -143,6 +148,30 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
             }
         };
     }
+
+    /// <summary>
+    /// An outbox in front of an HTTP response that a reader reads as it comes (a Server-Sent Events stream): what is
+    /// written to <see cref="Output"/> goes into the response body, by the same rules as for a hub connection. Dropping
+    /// the reader aborts the request. <see cref="EndAsync"/> when the stream is over.
+    /// </summary>
+    public static ReaderOutbox ForResponse(HttpContext context, string readerId, IServiceProvider services)
+    {
+        var (limits, outboxes, logger) = Parts(services);
+        var transport = new ResponseBody(context.Response.BodyWriter);
+        return new ReaderOutbox(readerId, transport, features: null, _ => context.Abort(), limits, outboxes, logger);
+    }
+
+    /// <summary>Nothing more will be written: lets a running pump send what is left, within the send timeout.</summary>
+    public async Task EndAsync()
+    {
+        await _writer.CompleteAsync();
+        await _pump;
+    }
+
+    private static (ReaderSendLimits Limits, ReaderOutboxes Outboxes, ILogger Logger) Parts(IServiceProvider services) => (
+        services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LimitsOptions>>().Value.Readers,
+        services.GetRequiredService<ReaderOutboxes>(),
+        services.GetRequiredService<ILoggerFactory>().CreateLogger<ReaderOutbox>());
 
     /// <summary>Whether an exception from a send means the connection is going: nothing more can be sent.</summary>
     private static bool IsGone(Exception exception) =>
@@ -426,6 +455,14 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
         return true;
     }
 
+    /// <summary>A response body as a transport: only written to.</summary>
+    private sealed class ResponseBody(PipeWriter body) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = PipeReader.Create(Stream.Null);
+
+        public PipeWriter Output => body;
+    }
+
     /// <summary>The transport will take nothing more: whatever SignalR still writes is discarded, not queued.</summary>
     private void Gone() => Volatile.Write(ref _dropped, 1);
 
@@ -437,12 +474,12 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
         }
 
         _outboxes.Dropped();
-        LiveFeedLog.ReaderDropped(_logger, _connection.ConnectionId, reason);
+        LiveFeedLog.ReaderDropped(_logger, _readerId, reason);
 
         // Stop the pump where it waits, so that what was queued is released now, then end the connection (which
         // also fails a send waiting on its socket).
         _queue?.Reader.CancelPendingRead();
         _transport.Output.CancelPendingFlush();
-        _connection.Abort(new ConnectionAbortedException($"The reader was dropped: {reason}."));
+        _abort(new ConnectionAbortedException($"The reader was dropped: {reason}."));
     }
 }
