@@ -9,14 +9,15 @@ namespace LiveFeed.Server.Shutdown;
 /// <summary>
 /// Lets a stopping instance's readers go a few at a time instead of all in one instant.
 /// <para>
-/// Every hub connection is known here while it lives. Once <see cref="DrainAsync"/> begins, the instance is
-/// draining: readiness answers 503 (so load balancers and orchestrators stop sending readers) and new hub
-/// connections are refused with 503 and <c>Retry-After</c> (<see cref="ShutdownHosting"/>). Then each open
-/// connection is asked to close, at evenly spread moments over the drain window. Asking is SignalR's own
+/// Every reader is known here while it lives: each hub connection (<see cref="Track(ConnectionDelegate)"/>) and each
+/// Server-Sent Events stream (<see cref="Track(string, Action)"/>). Once <see cref="DrainAsync"/> begins, the
+/// instance is draining: readiness answers 503 (so load balancers and orchestrators stop sending readers) and new
+/// readers are refused with 503 and <c>Retry-After</c> (<see cref="ShutdownHosting"/>). Then each open reader is
+/// asked to close, at evenly spread moments over the drain window. For a hub connection asking is SignalR's own
 /// graceful close (<see cref="IConnectionLifetimeNotificationFeature.RequestClose"/>): the hub sends the reader a
 /// close message that allows it to reconnect, then ends the transport properly (a WebSocket with its close
-/// handshake, a Server-Sent Events response ended, a long poll answered). The reader reconnects - to another
-/// instance behind the load balancer - and resumes from its position, so it misses nothing.
+/// handshake, a Server-Sent Events response ended, a long poll answered); a stream ends its response. The reader
+/// reconnects - to another instance behind the load balancer - and resumes from its position, so it misses nothing.
 /// </para>
 /// <para>
 /// The drain ends when the last reader has gone or the window has ended, whichever is first. Requests other than
@@ -28,20 +29,36 @@ internal sealed class ReaderDrain(ILogger<ReaderDrain> logger)
     // How often the drain wakes to close the readers whose moment has come: small against any useful window.
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
 
-    private readonly ConcurrentDictionary<string, ConnectionContext> _open = new(StringComparer.Ordinal);
+    // Each open reader's way to ask it to close, by reader id.
+    private readonly ConcurrentDictionary<string, Action> _open = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _allGone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _draining;
 
     /// <summary>True from the moment the drain begins: this instance takes no new readers.</summary>
     public bool IsDraining => Volatile.Read(ref _draining) != 0;
 
-    /// <summary>Hub connections open on this instance.</summary>
+    /// <summary>Readers open on this instance: hub connections and streams.</summary>
     public int OpenReaders => _open.Count;
+
+    /// <summary>
+    /// Keeps a reader known until the answer is disposed; <paramref name="close"/> asks it to close (it must not wait).
+    /// A reader that arrives while the instance drains is asked at once.
+    /// </summary>
+    public IDisposable Track(string readerId, Action close)
+    {
+        _open[readerId] = close;
+        if (IsDraining)
+        {
+            Close(readerId);
+        }
+
+        return new Tracked(this, readerId);
+    }
 
     /// <summary>Keeps every hub connection known for as long as it lives, its transport's close included.</summary>
     public ConnectionDelegate Track(ConnectionDelegate next) => async connection =>
     {
-        _open[connection.ConnectionId] = connection;
+        Track(connection.ConnectionId, () => Close(connection));
         try
         {
             await next(connection);
@@ -68,9 +85,9 @@ internal sealed class ReaderDrain(ILogger<ReaderDrain> logger)
         }
     };
 
-    private void Forget(string connectionId)
+    private void Forget(string readerId)
     {
-        _open.TryRemove(connectionId, out _);
+        _open.TryRemove(readerId, out _);
         if (IsDraining && _open.IsEmpty)
         {
             _allGone.TrySetResult();
@@ -89,7 +106,7 @@ internal sealed class ReaderDrain(ILogger<ReaderDrain> logger)
         }
 
         var clock = Stopwatch.StartNew();
-        var readers = _open.Values.ToArray();
+        var readers = _open.Keys.ToArray();
         LiveFeedLog.DrainStarted(logger, readers.Length, window);
         if (_open.IsEmpty)
         {
@@ -126,14 +143,17 @@ internal sealed class ReaderDrain(ILogger<ReaderDrain> logger)
         LiveFeedLog.DrainEnded(logger, asked, _open.Count, clock.Elapsed);
     }
 
-    private void Close(ConnectionContext connection)
+    private void Close(string readerId)
     {
-        if (!_open.ContainsKey(connection.ConnectionId))
+        // Not when it left on its own meanwhile.
+        if (_open.TryGetValue(readerId, out var close))
         {
-            // It left on its own meanwhile.
-            return;
+            close();
         }
+    }
 
+    private static void Close(ConnectionContext connection)
+    {
         if (connection.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime)
         {
             lifetime.RequestClose();
@@ -142,5 +162,10 @@ internal sealed class ReaderDrain(ILogger<ReaderDrain> logger)
         {
             connection.Abort(new ConnectionAbortedException("The server is shutting down."));
         }
+    }
+
+    private sealed class Tracked(ReaderDrain drain, string readerId) : IDisposable
+    {
+        public void Dispose() => drain.Forget(readerId);
     }
 }
