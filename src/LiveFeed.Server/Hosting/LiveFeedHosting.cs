@@ -14,6 +14,7 @@ using LiveFeed.Server.Newsroom;
 using LiveFeed.Server.Pages;
 using LiveFeed.Server.Shutdown;
 using Microsoft.Extensions.Options;
+using LiveFeed.Server.Streams;
 using Serilog;
 
 namespace LiveFeed.Server.Hosting;
@@ -37,6 +38,9 @@ internal static class LiveFeedHosting
 
         // Events go to readers through one ordered broadcast.
         builder.Services.AddFeedBroadcast();
+
+        // Server-Sent Events streams of a feed, for clients with no SignalR library.
+        builder.Services.AddFeedStreams();
 
         // Newsroom keys authenticate writes; the newsroom service publishes, corrects and retracts.
         builder.AddNewsroom();
@@ -78,18 +82,18 @@ internal static class LiveFeedHosting
         // at once (BadSettings), rather than at the first read, or in the host's start, which logs a stack trace.
         app.Services.GetRequiredService<IStartupValidator>().Validate();
 
-        // A hub connection is one request that lasts as long as its reader stays, so whatever a middleware keeps
-        // for a request it keeps for every reader. Two are for the API and the pages only: request logging (the
-        // hub logs its readers itself: connected, disconnected, dropped) and authentication (the hub is
-        // anonymous). Negotiate requests are short and still logged.
-        app.UseWhen(context => !FeedHubHosting.IsHubConnection(context.Request), branch => branch
+        // A hub connection or a stream is one request that lasts as long as its reader stays, so whatever a middleware
+        // keeps for a request it keeps for every reader. Two are for the API and the pages only: request logging (the
+        // hub and the streams log their readers themselves: connected, disconnected, dropped) and authentication (the
+        // hub is anonymous). Negotiate requests are short and still logged.
+        app.UseWhen(context => !ReaderRequests.IsReaderConnection(context.Request), branch => branch
             .UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>()));
         app.UseLiveFeedCompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UsePages();
         app.UseLiveFeedCors();
-        app.UseWhen(context => !CorsHosting.IsHub(context.Request), branch => branch.UseAuthentication());
+        app.UseWhen(context => !CorsHosting.IsHub(context.Request) && !FeedStreamsApi.IsStream(context.Request), branch => branch.UseAuthentication());
 
         // WebApplication adds UseAuthentication in front of everything unless the root builder carries this mark
         // (WebApplicationBuilder's own key); the call above marks only its branch.
@@ -101,6 +105,7 @@ internal static class LiveFeedHosting
 
         app.MapFeedHub();
         app.MapFeedsApi();
+        app.MapFeedStreams();
         app.MapFeedDocuments();
         app.MapHtmlPages();
         app.MapHealth();

@@ -87,7 +87,7 @@ internal static class LimitsHosting
             return RateLimitPartition.GetTokenBucketLimiter("write|" + who, _ => Bucket(limits.Writes));
         }
 
-        if (FeedHubHosting.IsNewHubConnection(request))
+        if (ReaderRequests.IsNewReader(request))
         {
             return RateLimitPartition.GetTokenBucketLimiter("connect|" + ClientAddress(context), _ => Bucket(limits.NewConnections));
         }
@@ -142,7 +142,7 @@ internal static class LimitsHosting
     // connection is one request as long as the reader stays, and what a middleware keeps, it keeps per reader.
     private static Task RefuseReadersPastCapacity(HttpContext context, RequestDelegate next, IServiceProvider services)
     {
-        if (FeedHubHosting.IsNewHubConnection(context.Request)
+        if (ReaderRequests.IsNewReader(context.Request)
             && services.GetRequiredService<ReaderConnections>().Count >= services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxReaderConnections)
         {
             services.GetRequiredService<LiveFeedMetrics>().ConnectionRefused(ConnectionRefusal.Readers);

@@ -35,6 +35,18 @@ internal static partial class LiveFeedLog
     [LoggerMessage(15, LogLevel.Debug, "Refused reader {ConnectionId}: {Reason}")]
     public static partial void ReaderRefused(ILogger logger, string connectionId, string reason);
 
+    [LoggerMessage(16, LogLevel.Debug, "Stream {ReaderId} of {Feed} opened: {Answer} at #{Sequence}")]
+    public static partial void StreamOpened(ILogger logger, string readerId, string feed, string answer, long sequence);
+
+    [LoggerMessage(17, LogLevel.Debug, "Stream {ReaderId} closed")]
+    public static partial void StreamClosed(ILogger logger, string readerId);
+
+    [LoggerMessage(22, LogLevel.Warning, "The streams of {Feed} cannot read the store after #{Sequence} to fill a gap; trying again")]
+    public static partial void StreamFillFailed(ILogger logger, string feed, long sequence, Exception exception);
+
+    [LoggerMessage(23, LogLevel.Information, "The streams of {Feed} start over at {Epoch} #{Sequence}: the feed's log can no longer be followed event by event")]
+    public static partial void StreamsReset(ILogger logger, string feed, string epoch, long sequence);
+
     [LoggerMessage(20, LogLevel.Error, "Broadcasting {Feed} #{Sequence} failed; readers will recover it on resume")]
     public static partial void BroadcastFailed(ILogger logger, string feed, long sequence, Exception exception);
 

@@ -47,7 +47,7 @@ internal static class ShutdownHosting
         var drain = app.Services.GetRequiredService<ReaderDrain>();
         var stopping = app.Lifetime.ApplicationStopping;
         app.UseWhen(
-            context => (drain.IsDraining || stopping.IsCancellationRequested) && FeedHubHosting.IsNewHubConnection(context.Request),
+            context => (drain.IsDraining || stopping.IsCancellationRequested) && ReaderRequests.IsNewReader(context.Request),
             refuse => refuse.Run(context =>
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
