@@ -3,7 +3,7 @@ using StackExchange.Redis;
 namespace LiveFeed.Feeds.Redis;
 
 /// <summary>
-/// Every Redis key LiveFeed uses, built in one place. All keys start with a prefix, so several
+/// Every Redis key and pub/sub channel LiveFeed uses, built in one place. All keys start with a prefix, so several
 /// deployments can share one Redis; the keys of one feed share the hash tag <c>{feed}</c>
 /// (<c>livefeed:{main}:events</c>), so the atomic scripts also work on Redis Cluster, where one
 /// script may touch one slot only.
@@ -27,6 +27,19 @@ public sealed class RedisFeedKeys
 
     /// <summary>The prefix of every key (and, in the server, of every pub/sub channel).</summary>
     public string Prefix { get; }
+
+    /// <summary>
+    /// What the server's connection puts in front of every pub/sub channel's name (StackExchange.Redis's
+    /// <c>ChannelPrefix</c>), the SignalR backplane's and <see cref="StoredEvents"/> alike: the prefix and a colon.
+    /// </summary>
+    public RedisChannel ChannelPrefix => RedisChannel.Literal(Prefix + ":");
+
+    /// <summary>
+    /// The channel on which every instance publishes each event it stored, for the other instances' Server-Sent Events
+    /// streams: <c>{prefix}:events</c> once the connection's <see cref="ChannelPrefix"/> is in front. One channel for
+    /// every feed, so that each instance's events reach every other instance in the order it stored them.
+    /// </summary>
+    public static RedisChannel StoredEvents { get; } = RedisChannel.Literal("events");
 
     /// <summary>A set of the feeds that have had an event (for <c>GET /api/feeds</c>).</summary>
     public RedisKey Feeds => $"{Prefix}:feeds";

@@ -21,9 +21,9 @@ internal interface IStoredEventListener
 
 /// <summary>
 /// The one internal stream of stored events on this instance: every event this instance stored (handed over by the
-/// newsroom service, in sequence order per feed) and every event another instance stored (heard through the relay,
-/// the Redis relay), handed to every <see cref="IStoredEventListener"/> by one loop, in the order they
-/// arrived here. Handing over never waits. Whatever hears events (the hub's broadcast, the streams) hears them here,
+/// newsroom service, in sequence order per feed) and every event another instance stored (heard through
+/// <see cref="Streams.RedisEventRelay"/>), handed to every <see cref="IStoredEventListener"/> by one loop, in the order
+/// they arrived here. Handing over never waits. Whatever hears events (the hub's broadcast, the streams) hears them here,
 /// never by calling the hub.
 /// </summary>
 internal sealed class StoredEvents(IServiceProvider services, ILogger<StoredEvents> logger) : BackgroundService

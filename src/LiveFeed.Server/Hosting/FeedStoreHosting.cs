@@ -3,6 +3,7 @@ using LiveFeed.Feeds.InMemory;
 using LiveFeed.Feeds.Redis;
 using LiveFeed.Feeds.SharedReads;
 using LiveFeed.Server.Logging;
+using LiveFeed.Server.Streams;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -53,6 +54,9 @@ internal static class FeedStoreHosting
         builder.Services.AddOptions<RedisOptions>().Configure<IServiceProvider>((options, provider) =>
             options.ConnectionFactory = _ => Task.FromResult(provider.GetRequiredService<IConnectionMultiplexer>()));
 
+        // The other instances' events, for this instance's streams (the backplane carries hub groups only).
+        builder.Services.AddRedisEventRelay();
+
         // Connect at start, not at the first request: a Redis that is down is then logged at once.
         builder.Services.AddHostedService<RedisConnectionStarter>();
         return builder;
@@ -61,7 +65,7 @@ internal static class FeedStoreHosting
     private static ConnectionMultiplexer ConnectRedis(string configuration, IServiceProvider provider)
     {
         var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("LiveFeed.Redis");
-        var prefix = provider.GetRequiredService<RedisFeedKeys>().Prefix;
+        var keys = provider.GetRequiredService<RedisFeedKeys>();
 
         var options = ConfigurationOptions.Parse(configuration);
         // Start without Redis and keep reconnecting; never give up.
@@ -72,7 +76,7 @@ internal static class FeedStoreHosting
         // Retry soon after a blink, then every 5 s at most.
         options.ReconnectRetryPolicy = new ExponentialRetry(500, 5000);
         // The backplane's channels carry the prefix too, so deployments sharing a Redis do not hear each other.
-        options.ChannelPrefix = RedisChannel.Literal(prefix + ":");
+        options.ChannelPrefix = keys.ChannelPrefix;
 
         var connection = ConnectionMultiplexer.Connect(options);
         connection.ConnectionFailed += (_, e) =>

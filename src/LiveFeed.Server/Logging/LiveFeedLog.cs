@@ -47,6 +47,12 @@ internal static partial class LiveFeedLog
     [LoggerMessage(23, LogLevel.Information, "The streams of {Feed} start over at {Epoch} #{Sequence}: the feed's log can no longer be followed event by event")]
     public static partial void StreamsReset(ILogger logger, string feed, string epoch, long sequence);
 
+    [LoggerMessage(24, LogLevel.Debug, "Could not relay {Feed} #{Sequence} to the other instances; their streams read it from the store")]
+    public static partial void RelayFailed(ILogger logger, string feed, long sequence, Exception exception);
+
+    [LoggerMessage(25, LogLevel.Warning, "A message on the stored events channel is not a FeedEvent (another version, or not LiveFeed's): ignored")]
+    public static partial void RelayUnreadable(ILogger logger, Exception exception);
+
     [LoggerMessage(20, LogLevel.Error, "Broadcasting {Feed} #{Sequence} failed; readers will recover it on resume")]
     public static partial void BroadcastFailed(ILogger logger, string feed, long sequence, Exception exception);
 
