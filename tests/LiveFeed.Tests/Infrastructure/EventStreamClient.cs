@@ -37,6 +37,9 @@ public sealed class EventStreamClient : IAsyncDisposable
         Response = response;
     }
 
+    /// <summary>True once the stream has ended (read to its end).</summary>
+    public bool Ended { get; private set; }
+
     /// <summary>The answer's headers (null for curl).</summary>
     public HttpResponseMessage? Response { get; }
 
@@ -105,6 +108,7 @@ public sealed class EventStreamClient : IAsyncDisposable
 
             if (line is null)
             {
+                Ended = true;
                 return any ? new StreamRecord(id, eventName, data, retry, comment) : null;
             }
 

@@ -81,6 +81,57 @@ public sealed class LoadBalancerTopologyTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task AStreamThroughNginxWhoseInstanceDrainsResumesOnTheOtherWithNothingMissed()
+    {
+        await using var topology = await ComposeTopology.StartAsync();
+        using var newsroom = topology.CreateNewsroomClient();
+        var feed = NewsroomRequests.UniqueFeed("lb-stream");
+
+        // Two streams on one instance (sticky by address), so that it is still draining when the first comes back.
+        var streams = new[]
+        {
+            await EventStreamClient.OpenAsync(topology.Nginx.BaseAddress, feed),
+            await EventStreamClient.OpenAsync(topology.Nginx.BaseAddress, feed),
+        };
+        try
+        {
+            var doomed = await ReadersOnAsync(topology.First) == 2 ? topology.First : topology.Second;
+            Assert.Equal(2, await ReadersOnAsync(doomed, atLeast: 2));
+            foreach (var stream in streams)
+            {
+                Assert.Equal("reset", (await stream.NextEventAsync()).Event);
+            }
+
+            await newsroom.PublishAsync(feed, "Before the drain");
+            var lastIds = new List<string>();
+            foreach (var stream in streams)
+            {
+                lastIds.Add((await stream.NextEventAsync()).Id!);
+            }
+
+            // SIGTERM: the drain ends one stream at once and the other later. The first, back at once through nginx, meets
+            // the draining instance's 503 there; nginx passes it on, and the stream resumes from its last id.
+            await doomed.TerminateAsync();
+            var ended = await Task.WhenAny(streams.Select(stream => stream.EndsAsync(TimeSpan.FromSeconds(20))));
+            await ended;
+            var first = Array.FindIndex(streams, stream => stream.Ended);
+            await newsroom.PublishAsync(feed, "During the drain");
+            await using var resumed = await EventStreamClient.OpenAsync(topology.Nginx.BaseAddress, feed, lastEventId: lastIds[first]);
+            await newsroom.PublishAsync(feed, "After the move");
+
+            Assert.Equal(["During the drain", "After the move"], (await resumed.NextEventsAsync(2)).Select(record => record.FeedEvent.Item.Headline));
+            Assert.Equal(0, await doomed.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            foreach (var stream in streams)
+            {
+                await stream.DisposeAsync();
+            }
+        }
+    }
+
     /// <summary>Readers connected to one instance, from its own /metrics (never through nginx, which hides it).</summary>
     private static async Task<int> ReadersOnAsync(LiveFeedProcess instance, int atLeast = 0)
     {
