@@ -10,8 +10,9 @@ cd "$(dirname "$0")"
 # apt packages the tests start or run themselves (none are left running): redis-server; Chromium
 # for the browser tests (driven by Microsoft.Playwright, never a downloaded browser) and a font for
 # it; nginx for the load-balanced topology; docker-compose to validate docker-compose.yml (no Docker
-# engine is needed).
-apt_packages=(redis-server chromium fonts-dejavu-core nginx docker-compose)
+# engine is needed); curl and python3-feedparser, which read the streams and the feed documents as
+# other people's clients do.
+apt_packages=(redis-server chromium fonts-dejavu-core nginx docker-compose curl python3-feedparser)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

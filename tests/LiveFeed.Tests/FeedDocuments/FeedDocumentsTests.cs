@@ -51,6 +51,39 @@ public sealed class FeedDocumentsTests(ApiServerFixture fixture) : IClassFixture
         Assert.Equal(["war"], document.Items.First().Categories.Select(category => category.Name));
     }
 
+    [Theory]
+    [InlineData("atom", "atom10")]
+    [InlineData("rss", "rss20")]
+    public async Task PythonsFeedparserReadsTheDocumentAsWell(string format, string version)
+    {
+        var feed = NewsroomRequests.UniqueFeed("doc");
+        await _newsroom.PublishAsync(feed, "First");
+        var hostile = await _newsroom.PublishAsync(feed, new { headline = HostileHeadline, body = "Body <i>text</i>" });
+        using var response = await _anonymous.GetAsync(new Uri($"/feeds/{feed}.{format}", UriKind.Relative));
+
+        // Debian's python3-feedparser, a widely used feed reader (./test.sh installs it).
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(
+            "import sys, json, feedparser\n"
+            + "d = feedparser.parse(sys.stdin.buffer.read())\n"
+            + "print(json.dumps({'version': d.version, 'bozo': bool(d.bozo), 'titles': [e.title for e in d.entries],"
+            + " 'links': [e.link for e in d.entries], 'summaries': [e.get('summary') for e in d.entries]}))");
+        using var python = System.Diagnostics.Process.Start(start)!;
+        await python.StandardInput.BaseStream.WriteAsync(await response.Content.ReadAsByteArrayAsync());
+        python.StandardInput.Close();
+        var output = await python.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await python.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(python.ExitCode == 0, await python.StandardError.ReadToEndAsync());
+
+        var parsed = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(version, parsed.GetProperty("version").GetString());
+        Assert.False(parsed.GetProperty("bozo").GetBoolean());
+        Assert.Equal([HostileHeadline, "First"], parsed.GetProperty("titles").EnumerateArray().Select(title => title.GetString()));
+        Assert.Equal("Body <i>text</i>", parsed.GetProperty("summaries")[0].GetString());
+        Assert.Equal(new Uri(fixture.Server.BaseAddress, $"/feeds/{feed}/items/{hostile.Id}").AbsoluteUri, parsed.GetProperty("links")[0].GetString());
+    }
+
     [Fact]
     public async Task TheJsonFeedHasTheFieldsJsonFeedRequires()
     {
