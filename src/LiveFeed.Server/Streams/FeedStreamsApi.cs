@@ -73,6 +73,7 @@ internal static class FeedStreamsApi
         // The middleware turned readers away at the cap already; this count is the one that cannot race.
         if (!readers.TryAdd(limits.Value.MaxReaderConnections))
         {
+            metrics.ConnectionRefused(ConnectionRefusal.Readers);
             context.Response.Headers.RetryAfter = ApiFilters.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status503ServiceUnavailable,
