@@ -145,12 +145,18 @@ internal static class LimitsHosting
         if (ReaderRequests.IsNewReader(context.Request)
             && services.GetRequiredService<ReaderConnections>().Count >= services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxReaderConnections)
         {
-            services.GetRequiredService<LiveFeedMetrics>().ConnectionRefused(ConnectionRefusal.Readers);
-            return RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, ApiFilters.RetryAfterSeconds, "The server has all the readers it can take",
-                "Connect again after the number of seconds in Retry-After, or to another instance.");
+            return RefuseReaderAsync(context, services);
         }
 
         return next(context);
+    }
+
+    /// <summary>A new reader past <c>Limits:MaxReaderConnections</c>: counted, and answered 503 with <c>Retry-After</c>.</summary>
+    internal static Task RefuseReaderAsync(HttpContext context, IServiceProvider services)
+    {
+        services.GetRequiredService<LiveFeedMetrics>().ConnectionRefused(ConnectionRefusal.Readers);
+        return RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, ApiFilters.RetryAfterSeconds, "The server has all the readers it can take",
+            "Connect again after the number of seconds in Retry-After, or to another instance.");
     }
 
     /// <summary>

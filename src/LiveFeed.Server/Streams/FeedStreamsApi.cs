@@ -1,5 +1,3 @@
-using System.Globalization;
-using LiveFeed.Contracts;
 using LiveFeed.Feeds;
 using LiveFeed.Server.Api;
 using LiveFeed.Server.Broadcast;
@@ -11,7 +9,6 @@ using LiveFeed.Server.Shutdown;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace LiveFeed.Server.Streams;
 
@@ -57,7 +54,7 @@ internal static class FeedStreamsApi
         && path.EndsWith("/stream", StringComparison.OrdinalIgnoreCase)
         && path.LastIndexOf('/', path.Length - "/stream".Length - 1) == 0;
 
-    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> Stream(
+    private static async Task<EmptyHttpResult> Stream(
         string feed,
         HttpContext context,
         IFeedStore store,
@@ -73,12 +70,8 @@ internal static class FeedStreamsApi
         // The middleware turned readers away at the cap already; this count is the one that cannot race.
         if (!readers.TryAdd(limits.Value.MaxReaderConnections))
         {
-            metrics.ConnectionRefused(ConnectionRefusal.Readers);
-            context.Response.Headers.RetryAfter = ApiFilters.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "The server has all the readers it can take",
-                detail: "Connect again after the number of seconds in Retry-After, or to another instance.");
+            await LimitsHosting.RefuseReaderAsync(context, context.RequestServices);
+            return TypedResults.Empty;
         }
 
         try
