@@ -23,7 +23,8 @@ internal sealed record BenchmarkOptions
                                          the reader page's first load in Chromium: bytes and time to the first item painted
 
         --modes memory,redis,backplane   deployments (default memory)
-        --servers livefeed,signalr,websocket   what to measure, alternating within each round (default all three)
+        --servers livefeed,signalr,websocket   what to measure, alternating within each round (default all three);
+                                         livefeed-sse: LiveFeed with its readers on the event stream (GET /api/feeds/{feed}/stream)
         --loads 1000x1,5000x10           readers x items per second (default 1000x1)
         --duration 10                    seconds of publishing per measurement (default 10)
         --warmup 2                       seconds of publishing before it, not measured (default 2, at least 3 items)
@@ -116,7 +117,7 @@ internal sealed record BenchmarkOptions
             options = args[i] switch
             {
                 "--modes" => options with { Modes = List(Value()).Select(Known(["memory", "redis", "backplane"])).ToList() },
-                "--servers" => options with { Servers = List(Value()).Select(Known(ServerKinds.All)).ToList() },
+                "--servers" => options with { Servers = List(Value()).Select(Known(ServerKinds.Known)).ToList() },
                 "--loads" => options with { Loads = List(Value()).Select(ParseLoad).ToList() },
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Number(Value())) },
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Number(Value())) },
@@ -143,6 +144,11 @@ internal sealed record BenchmarkOptions
         if (options.SourceAddresses > MaxSourceAddresses)
         {
             throw new ArgumentException($"--sources is at most {MaxSourceAddresses} (127.0.0.2 to 127.0.0.255).");
+        }
+
+        if (options.Surge is not null && options.Servers.Contains(ServerKinds.LiveFeedStream))
+        {
+            throw new ArgumentException("A surge measures hub readers: livefeed-sse is for the latency measurement.");
         }
 
         if (options.Surge is not null && options.Servers.Contains(ServerKinds.WebSocket))
@@ -188,7 +194,17 @@ internal static class ServerKinds
     public const string SignalR = "signalr";
     public const string WebSocket = "websocket";
 
+    /// <summary>LiveFeed again, its readers on the Server-Sent Events stream instead of the hub (<see cref="Generator.EventStreamReader"/>).</summary>
+    public const string LiveFeedStream = "livefeed-sse";
+
+    /// <summary>The default: LiveFeed and both baselines.</summary>
     public static IReadOnlyList<string> All { get; } = [LiveFeed, SignalR, WebSocket];
+
+    /// <summary>What <c>--servers</c> takes.</summary>
+    public static IReadOnlyList<string> Known { get; } = [LiveFeed, SignalR, WebSocket, LiveFeedStream];
+
+    /// <summary>Whether <paramref name="server"/> is LiveFeed's own server (its readers on the hub or on the stream).</summary>
+    public static bool IsLiveFeed(string server) => server is LiveFeed or LiveFeedStream;
 }
 
 /// <summary>The surges the benchmark can run (<c>--surge</c>).</summary>

@@ -104,7 +104,8 @@ internal static class BenchmarkRunner
     private static async Task<MeasurementResult> MeasureAsync(
         BenchmarkOptions options, string mode, string server, Load load, int round, string? redis, Pinning pinning, string serverDll)
     {
-        var protocol = options.Protocol == HubProtocolName.Json ? "json" : "messagepack";
+        // A stream's data is JSON whatever --protocol says.
+        var protocol = server == ServerKinds.LiveFeedStream || options.Protocol == HubProtocolName.Json ? "json" : "messagepack";
         var result = new MeasurementResult { Mode = mode, Server = server, Readers = load.Readers, Rate = load.Rate, Round = round, Protocol = protocol };
         var feed = $"bench-{mode}-{load.Readers}-{round}-{Stopwatch.GetTimestamp() % 1_000_000}";
         var log = new DeliveryLog();
@@ -115,11 +116,13 @@ internal static class BenchmarkRunner
             var baseBytes = ProcessStats.ResidentBytes(deployment.Readers.Pid);
 
             // Open the readers at a bounded rate; each subscribes as soon as it is connected.
-            using var pool = new ReaderPool(options.SourceAddresses);
+            using var pool = new ReaderPool<IFeedReader>(options.SourceAddresses);
             var connecting = Stopwatch.StartNew();
             var failures = await pool.OpenAsync(
                 load.Readers,
-                () => new LeanReader(options.Protocol, raw: server == ServerKinds.WebSocket, log),
+                () => server == ServerKinds.LiveFeedStream
+                    ? new EventStreamReader(log)
+                    : new LeanReader(options.Protocol, raw: server == ServerKinds.WebSocket, log),
                 deployment.ReaderUri(options.Protocol),
                 feed,
                 options.OpenRate,
@@ -228,7 +231,8 @@ internal static class BenchmarkRunner
     /// the servers take them in one burst every 15 s (about 40 MB of receive buffers, then a 100-270 ms GC pause
     /// in LiveFeed, seen with dotnet-counters), which no real audience does.
     /// </summary>
-    internal static async Task PingLoopAsync(ReaderPool pool, CancellationToken cancellationToken)
+    internal static async Task PingLoopAsync<TReader>(ReaderPool<TReader> pool, CancellationToken cancellationToken)
+        where TReader : class, IFeedReader
     {
         const int Slices = 15;
         try
@@ -263,7 +267,7 @@ internal static class BenchmarkRunner
     internal static Dictionary<string, string> ServerVariables(BenchmarkOptions options, string server)
     {
         var variables = new Dictionary<string, string>();
-        if (server == ServerKinds.LiveFeed && options.LiveFeedRuntime)
+        if (ServerKinds.IsLiveFeed(server) && options.LiveFeedRuntime)
         {
             foreach (var (key, value) in Deployment.LiveFeedRuntime)
             {

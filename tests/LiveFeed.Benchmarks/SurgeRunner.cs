@@ -68,7 +68,7 @@ internal static class SurgeRunner
             using var stats = redis is null ? null : await ConnectAsync(redis);
             await Task.Delay(TimeSpan.FromSeconds(1));
 
-            using var pool = new ReaderPool(options.SourceAddresses);
+            using var pool = new ReaderPool<LeanReader>(options.SourceAddresses);
             var uri = deployment.ReaderUri(options.Protocol);
             await WarmUpAsync(pool, uri, feed, options.Protocol);
             pool.Add(Enumerable.Range(0, readers).Select(_ => new LeanReader(options.Protocol, raw: false, log)).ToList());
@@ -157,7 +157,7 @@ internal static class SurgeRunner
             // Every reader on A.
             var uriA = ReaderUri(portA);
             var uriBack = target == StormTarget.B ? ReaderUri(b.Address.Port) : uriA;
-            using var pool = new ReaderPool(options.SourceAddresses);
+            using var pool = new ReaderPool<LeanReader>(options.SourceAddresses);
             await WarmUpAsync(pool, uriBack, feed, options.Protocol);
             pool.Add(Enumerable.Range(0, readers).Select(_ => new LeanReader(options.Protocol, raw: false, log)).ToList());
             using var stopPings = new CancellationTokenSource();
@@ -273,7 +273,7 @@ internal static class SurgeRunner
     /// A server that is up has served readers before the surge: a few readers subscribe and leave first, so that the
     /// hub's code is compiled (JIT) and its pools are in use. (A restarted A has not: that is part of a restart.)
     /// </summary>
-    private static async Task WarmUpAsync(ReaderPool pool, Uri uri, string feed, HubProtocolName protocol)
+    private static async Task WarmUpAsync(ReaderPool<LeanReader> pool, Uri uri, string feed, HubProtocolName protocol)
     {
         const int Readers = 50;
         var readers = Enumerable.Range(0, Readers).Select(_ => new LeanReader(protocol, raw: false, new DeliveryLog())).ToList();

@@ -31,7 +31,7 @@ internal enum HubProtocolName
 /// taken; and an event the answer covers may come live as well (the contract allows it): that is counted in
 /// <see cref="Overlaps"/>, not as a duplicate. Anything else that arrives twice is a duplicate in <see cref="Sequences"/>.
 /// </remarks>
-internal sealed class LeanReader
+internal sealed class LeanReader : IFeedReader
 {
     private const byte RecordSeparator = 0x1E;
     private const int BufferSize = 4096;

@@ -6,15 +6,17 @@ namespace LiveFeed.Benchmarks.Generator;
 
 /// <summary>
 /// Opens many readers at a bounded rate, spread over several loopback source addresses (127.0.0.2,
-/// 127.0.0.3, ...) so that 10,000+ connections to one server port do not run out of ephemeral ports.
+/// 127.0.0.3, ...) so that 10,000+ connections to one server port do not run out of ephemeral ports. Readers are hub
+/// connections (<see cref="LeanReader"/>) or streams (<see cref="EventStreamReader"/>).
 /// </summary>
-internal sealed class ReaderPool : IDisposable
+internal sealed class ReaderPool<TReader> : IDisposable
+    where TReader : class, IFeedReader
 {
     // IP_BIND_ADDRESS_NO_PORT: bind the source address now, pick the port at connect time (per destination).
     private const int BindAddressNoPort = 24;
 
     private readonly List<HttpMessageInvoker> _invokers;
-    private readonly List<LeanReader> _readers = [];
+    private readonly List<TReader> _readers = [];
 
     public ReaderPool(int sourceAddresses)
     {
@@ -27,10 +29,10 @@ internal sealed class ReaderPool : IDisposable
             .ToList();
     }
 
-    public IReadOnlyList<LeanReader> Readers => _readers;
+    public IReadOnlyList<TReader> Readers => _readers;
 
     /// <summary>Adds readers that the caller opens, reader i from <see cref="Invoker"/>(i).</summary>
-    public void Add(IEnumerable<LeanReader> readers) => _readers.AddRange(readers);
+    public void Add(IEnumerable<TReader> readers) => _readers.AddRange(readers);
 
     /// <summary>The source address reader <paramref name="index"/> connects from: always the same one.</summary>
     public HttpMessageInvoker Invoker(int index) => _invokers[index % _invokers.Count];
@@ -40,7 +42,7 @@ internal sealed class ReaderPool : IDisposable
     /// <paramref name="concurrent"/> handshakes at a time; returns the failures (the readers that did open stay).
     /// </summary>
     public async Task<List<string>> OpenAsync(
-        int count, Func<LeanReader> create, Uri uri, string feed, double perSecond, int concurrent, TimeSpan timeout)
+        int count, Func<TReader> create, Uri uri, string feed, double perSecond, int concurrent, TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);
         using var gate = new SemaphoreSlim(concurrent);
@@ -64,7 +66,7 @@ internal sealed class ReaderPool : IDisposable
         await Task.WhenAll(opening);
         return failures;
 
-        async Task OpenOneAsync(LeanReader reader, HttpMessageInvoker invoker)
+        async Task OpenOneAsync(TReader reader, HttpMessageInvoker invoker)
         {
             try
             {

@@ -11,6 +11,7 @@ internal static class LatencyPlot
         [ServerKinds.LiveFeed] = Colors.OrangeRed,
         [ServerKinds.SignalR] = Colors.SteelBlue,
         [ServerKinds.WebSocket] = Colors.SeaGreen,
+        [ServerKinds.LiveFeedStream] = Colors.DarkOrange,
     };
 
     private static readonly (string Name, Func<Summary, double> Value, LinePattern Pattern)[] Percentiles =

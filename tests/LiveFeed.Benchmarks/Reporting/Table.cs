@@ -8,7 +8,7 @@ internal static class Table
 {
     public static string Line(MeasurementResult m)
     {
-        var head = string.Create(CultureInfo.InvariantCulture, $"[{m.Mode} {m.Server,-9} {m.Readers,6} readers x {m.Rate}/s round {m.Round}] ");
+        var head = string.Create(CultureInfo.InvariantCulture, $"[{m.Mode} {m.Server,-12} {m.Readers,6} readers x {m.Rate}/s round {m.Round}] ");
         if (m.Error is not null && m.Published == 0)
         {
             return head + "ERROR " + m.Error;

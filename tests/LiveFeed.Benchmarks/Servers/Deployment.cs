@@ -45,13 +45,19 @@ internal sealed class Deployment : IAsyncDisposable
     /// <summary>Where a reader connects for <paramref name="protocol"/>.</summary>
     public Uri ReaderUri(HubProtocolName protocol)
     {
+        if (Kind == ServerKinds.LiveFeedStream)
+        {
+            // The server's address: the stream reader adds api/feeds/{feed}/stream.
+            return new Uri($"http://127.0.0.1:{Readers.Address.Port}/");
+        }
+
         var path = Kind == ServerKinds.WebSocket
             ? $"{Baselines.BareWebSocketServer.Path}?protocol={(protocol == HubProtocolName.Json ? "json" : "messagepack")}"
             : FeedHubProtocol.Path;
         return new Uri($"ws://127.0.0.1:{Readers.Address.Port}{path}");
     }
 
-    public string? PublishKey => Kind == ServerKinds.LiveFeed ? NewsroomKey : null;
+    public string? PublishKey => ServerKinds.IsLiveFeed(Kind) ? NewsroomKey : null;
 
     /// <summary>Starts <paramref name="kind"/> for <paramref name="mode"/>; <paramref name="redis"/> is set in the Redis modes.</summary>
     /// <paramref name="extraEnvironment"/> is set on its processes over the runtime's defaults.
@@ -143,7 +149,7 @@ internal sealed class Deployment : IAsyncDisposable
     {
         var port = ServerProcess.FreePort();
         var name = instance == 0 ? kind : $"{kind}-b";
-        if (kind == ServerKinds.LiveFeed)
+        if (ServerKinds.IsLiveFeed(kind))
         {
             return StartLiveFeedAsync(name, redis, cpus, port, serverDll, extraEnvironment, liftLimits);
         }

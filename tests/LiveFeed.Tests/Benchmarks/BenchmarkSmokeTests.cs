@@ -6,7 +6,7 @@ namespace LiveFeed.Tests.Benchmarks;
 
 /// <summary>
 /// The benchmark (tests/LiveFeed.Benchmarks) runs end to end against a real LiveFeed process with a few
-/// hundred readers: every reader receives every event once and in order; the surges (arrival, reconnect storm)
+/// hundred readers: every reader, on the hub or on the event stream, receives every event once and in order; the surges (arrival, reconnect storm)
 /// leave no reader out and resume every one from its position. No timing is asserted: speed is the benchmark's
 /// business, not CI's.
 /// </summary>
@@ -29,6 +29,25 @@ public sealed class BenchmarkSmokeTests
         Assert.True(measurement.GetProperty("published").GetInt32() > 0, output);
         Assert.Equal(measurement.GetProperty("expected").GetInt64(), measurement.GetProperty("delivered").GetInt64());
         AssertNothingLostRepeatedOrReordered(measurement);
+    }
+
+    [Fact]
+    public async Task StreamReadersReceiveEveryEventOnceAndInOrderInTheSameRunAsHubReaders()
+    {
+        var (exitCode, output, results) = await RunBenchmarkAsync(
+            "--servers", "livefeed,livefeed-sse", "--loads", "200x2", "--duration", "2", "--rounds", "1", "--no-pin");
+
+        Assert.True(exitCode == 0, $"The benchmark exited with {exitCode}:\n{output}");
+        var measurements = results.GetProperty("measurements").EnumerateArray().ToList();
+        Assert.Equal(["livefeed", "livefeed-sse"], measurements.Select(m => m.GetProperty("server").GetString()));
+        foreach (var measurement in measurements)
+        {
+            Assert.True(measurement.GetProperty("error").ValueKind == JsonValueKind.Null, output);
+            Assert.Equal(200, measurement.GetProperty("connected").GetInt32());
+            Assert.True(measurement.GetProperty("published").GetInt32() > 0, output);
+            Assert.Equal(measurement.GetProperty("expected").GetInt64(), measurement.GetProperty("delivered").GetInt64());
+            AssertNothingLostRepeatedOrReordered(measurement);
+        }
     }
 
     [Fact]
