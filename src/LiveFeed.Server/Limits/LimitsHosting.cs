@@ -198,7 +198,8 @@ internal static class LimitsHosting
         && (CorsHosting.IsWebSocket(request)
             || (HttpMethods.IsGet(request.Method) && request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase)));
 
-    private static Task RefuseAsync(HttpContext context, int status, int retryAfterSeconds, string title, string detail)
+    /// <summary>Refuses a request before any work is done for it: a status, <c>Retry-After</c> in seconds, and a problem body.</summary>
+    internal static Task RefuseAsync(HttpContext context, int status, int retryAfterSeconds, string title, string detail)
     {
         context.Response.StatusCode = status;
         context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);

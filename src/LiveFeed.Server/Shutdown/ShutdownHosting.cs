@@ -2,6 +2,7 @@ using LiveFeed.Contracts;
 using LiveFeed.Server.Health;
 using LiveFeed.Server.Hosting;
 using LiveFeed.Server.Hubs;
+using LiveFeed.Server.Limits;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -48,12 +49,9 @@ internal static class ShutdownHosting
         var stopping = app.Lifetime.ApplicationStopping;
         app.UseWhen(
             context => (drain.IsDraining || stopping.IsCancellationRequested) && ReaderRequests.IsNewReader(context.Request),
-            refuse => refuse.Run(context =>
-            {
-                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                context.Response.Headers.RetryAfter = "1";
-                return Task.CompletedTask;
-            }));
+            refuse => refuse.Run(context => LimitsHosting.RefuseAsync(
+                context, StatusCodes.Status503ServiceUnavailable, 1, "This instance is shutting down",
+                "Connect again after the number of seconds in Retry-After: the load balancer sends you to another instance.")));
         return app;
     }
 

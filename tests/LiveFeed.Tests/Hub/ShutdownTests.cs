@@ -29,6 +29,8 @@ public sealed class ShutdownTests
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
             Assert.Equal("1", during.Headers.RetryAfter?.ToString());
+            Assert.Equal("application/problem+json", during.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("shutting down", await during.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, api.StatusCode);
         }
         finally
