@@ -6,6 +6,7 @@ import { formatAge, formatFull, formatTime, linkHost, newItemsLabel, toDate } fr
 
 const MAX_ITEMS = 200;
 const AGE_REFRESH_MS = 15000;
+const ANNOUNCED_KEPT = 5;
 const NO_NEWS = "No news yet. New items appear here the moment they are published.";
 const PRIORITY_LABELS = { flash: "Flash", urgent: "Urgent" };
 const STATE_LABELS = {
@@ -144,14 +145,22 @@ function buildColumn(document, title, headingLevel) {
   newBar.append(newButton);
 
   const list = element(document, "ol", "lf-items");
-  list.setAttribute("aria-live", "polite");
-  list.setAttribute("aria-relevant", "additions text");
   list.setAttribute("aria-labelledby", heading.id);
   // "Loading…" until the first page arrives: a feed that could not be read yet is not an empty feed.
   const empty = element(document, "p", "lf-empty", "Loading…");
 
-  column.append(header, newBar, list, empty);
-  return { column, heading, status, newBar, newButton, list, empty };
+  column.append(header, newBar, list, empty, buildAnnouncer(document));
+  return { column, heading, status, newBar, newButton, list, empty, announcer: column.lastChild };
+}
+
+// The column's live region: what screen readers announce. Not the list itself, whose ages and times
+// change every 15 s: only a line per new item, correction or retraction is added here.
+function buildAnnouncer(document) {
+  const announcer = element(document, "div", "lf-announcer");
+  announcer.setAttribute("role", "log");
+  announcer.setAttribute("aria-live", "polite");
+  announcer.setAttribute("aria-relevant", "additions");
+  return announcer;
 }
 
 // The elements of a column the server rendered (the same elements buildColumn makes).
@@ -159,6 +168,8 @@ function adoptColumn(column) {
   const part = (selector) => column.querySelector(selector);
   const status = part(".lf-status");
   status.hidden = false;
+  // (A column rendered by an older server has no announcer: it gets one.)
+  const announcer = part(".lf-announcer") ?? column.appendChild(buildAnnouncer(column.ownerDocument));
   return {
     column,
     heading: part(".lf-column-title"),
@@ -167,6 +178,7 @@ function adoptColumn(column) {
     newButton: part(".lf-new-button"),
     list: part(".lf-items"),
     empty: part(".lf-empty"),
+    announcer,
   };
 }
 
@@ -220,7 +232,7 @@ export function createFeedColumn(container, {
   const waiting = new Set(); // ids applied but held behind the button
 
   const rendered = renderedColumn(container);
-  const { column, heading, status, newBar, newButton, list, empty } = rendered
+  const { column, heading, status, newBar, newButton, list, empty, announcer } = rendered
     ? adoptColumn(rendered.column)
     : buildColumn(document, title, headingLevel);
   if (rendered) {
@@ -292,6 +304,14 @@ export function createFeedColumn(container, {
     shown.delete(id);
   }
 
+  // One line per change, kept for a few changes (a screen reader reads each added line once).
+  function announce(text) {
+    announcer.append(element(document, "p", null, text));
+    while (announcer.childElementCount > ANNOUNCED_KEPT) {
+      announcer.firstElementChild.remove();
+    }
+  }
+
   function update() {
     empty.hidden = items.size > 0;
     newBar.hidden = waiting.size === 0;
@@ -331,11 +351,11 @@ export function createFeedColumn(container, {
   return {
     /** Starts over from these items (newest first). */
     reset(newItems) {
-      list.setAttribute("aria-busy", "true");
       items.clear();
       shown.clear();
       waiting.clear();
       list.replaceChildren();
+      announcer.replaceChildren();
       for (const item of [...newItems].sort(compareItems).slice(0, MAX_ITEMS)) {
         items.set(item.id, item);
         const entry = entryFor(item, false);
@@ -343,7 +363,6 @@ export function createFeedColumn(container, {
         list.append(entry);
       }
 
-      list.setAttribute("aria-busy", "false");
       empty.textContent = NO_NEWS;
       update();
     },
@@ -352,24 +371,35 @@ export function createFeedColumn(container, {
     apply(event) {
       const item = event.item;
       if (event.kind === "retracted") {
+        if (items.has(item.id)) {
+          announce(`Retracted: ${item.headline}`);
+        }
+
         remove(item.id);
       } else if (items.has(item.id)) {
-        // A correction (or a publish seen again after a reset): update in place.
+        // A correction (or a publish seen again after a reset): update in place. (The console applies
+        // its own correction at once, and then hears it again: one announcement.)
+        const changed = toDate(items.get(item.id).updatedAt)?.getTime() !== toDate(item.updatedAt)?.getTime();
         items.set(item.id, item);
         const entry = shown.get(item.id);
         if (entry && !isEditing(item.id)) {
           fill(entry, item);
           flash(entry);
+          if (event.kind === "corrected" && changed) {
+            announce(`Updated: ${item.headline}`);
+          }
         }
       } else if (event.kind === "published") {
         // (A correction of an item not shown is older than everything shown: nothing to show.)
         items.set(item.id, item);
         if (readerIsDown()) {
           waiting.add(item.id);
+          announce(`${newItemsLabel(waiting.size)} above`);
         } else {
           const entry = entryFor(item, true);
           shown.set(item.id, entry);
           place(entry, item);
+          announce(`${PRIORITY_LABELS[item.priority] ?? "New"}: ${item.headline}`);
         }
 
         trim();

@@ -1,12 +1,16 @@
 // The newsroom console (/newsroom): the key (kept in sessionStorage, never in a URL), the
 // compose form with its live preview, and the feed's recent items, live, with Correct and
 // Retract. Every error the server names a field for is shown beside that field.
+// The feed and each feed's unsent draft are kept in localStorage (they outlive the tab, as a draft
+// should outlive a crash); the key never is.
 import { followFeed } from "./feed-connection.js";
 import { createFeedColumn, renderItemContent } from "./feed-view.js";
 import { countCharacters, formatTime } from "./format.js";
 import { FEED_NAME } from "./live-column.js";
 
-const KEY_STORAGE = "livefeed.newsroomKey";
+const KEY_STORAGE = "livefeed.newsroomKey"; // sessionStorage
+const FEED_STORAGE = "livefeed.console.feed"; // localStorage
+const DRAFT_STORAGE = "livefeed.console.draft."; // localStorage, + the feed's name
 const HEADLINE_MAX = 280;
 const BODY_MAX = 4000;
 const FIELDS = ["headline", "body", "priority", "tags", "link"];
@@ -173,9 +177,82 @@ function newIdempotencyKey() {
 }
 
 // One key per draft: a double click, or a retry after a lost answer, sends the same key, so
-// the server makes one item. Editing the draft makes it a new item with a new key.
+// the server makes one item. Editing the draft makes it a new item with a new key. The key is kept
+// with the draft: a reload after an answer that never came, and Publish again, still makes one item.
 let draftKey = newIdempotencyKey();
 let publishing = false;
+
+// ---- Drafts, kept per feed ----------------------------------------------------------
+
+const DRAFT_FIELDS = ["headline", "body", "priority", "tags", "link"];
+let draftFeed = null; // the feed the form's draft is kept under
+
+function readStored(key) {
+  try {
+    return JSON.parse(localStorage.getItem(key));
+  } catch {
+    return null;
+  }
+}
+
+function writeStored(key, value) {
+  try {
+    if (value === null) {
+      localStorage.removeItem(key);
+    } else {
+      localStorage.setItem(key, JSON.stringify(value));
+    }
+  } catch {
+    // Storage full or refused (a private window): the draft lives on in the form only.
+  }
+}
+
+function formDraft() {
+  return Object.fromEntries(DRAFT_FIELDS.map((name) => [name, $(name).value]));
+}
+
+function isEmptyDraft(draft) {
+  return !draft || DRAFT_FIELDS.every((name) => name === "priority" ? draft[name] === "normal" : !draft[name]?.trim());
+}
+
+/** Keeps the form's draft under its feed (or forgets it once it is empty). */
+function saveDraft() {
+  if (draftFeed) {
+    const draft = formDraft();
+    writeStored(DRAFT_STORAGE + draftFeed, isEmptyDraft(draft) ? null : { ...draft, idempotencyKey: draftKey });
+  }
+}
+
+function fillDraft(draft) {
+  for (const name of DRAFT_FIELDS) {
+    $(name).value = draft?.[name] ?? (name === "priority" ? "normal" : "");
+  }
+
+  draftKey = draft?.idempotencyKey ?? newIdempotencyKey();
+  onDraftChanged();
+}
+
+/**
+ * The form now writes to `feed`: the feed's own unsent draft comes back; a feed with none takes the
+ * draft in the form along (an editor who wrote first and then picked the feed loses nothing).
+ */
+function switchDraft(feed) {
+  if (feed === draftFeed) {
+    return;
+  }
+
+  const stored = readStored(DRAFT_STORAGE + feed);
+  if (!isEmptyDraft(stored)) {
+    saveDraft();
+    fillDraft(stored);
+  } else if (draftFeed) {
+    writeStored(DRAFT_STORAGE + draftFeed, null);
+  }
+
+  draftFeed = feed;
+  saveDraft();
+  writeStored(FEED_STORAGE, feed);
+}
 
 function updateCounter(id, max) {
   const counter = $(`${id}-count`);
@@ -215,21 +292,44 @@ function onDraftChanged() {
 }
 
 compose.addEventListener("input", (e) => {
+  if (e.target.id === "feed") {
+    return;
+  }
+
   if (!publishing) {
     draftKey = newIdempotencyKey();
   }
 
-  if (e.target.id !== "feed") {
-    publishStatus.textContent = "";
-  }
-
+  publishStatus.textContent = "";
   onDraftChanged();
+  saveDraft();
 });
+
+// The server takes no line break in a headline: Enter publishes (or saves a correction), and a
+// pasted line break becomes a space.
+function headlineOnOneLine(headline) {
+  headline.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.isComposing) {
+      e.preventDefault();
+      headline.form.requestSubmit();
+    }
+  });
+  headline.addEventListener("input", () => {
+    if (/[\r\n]/.test(headline.value)) {
+      const at = headline.selectionStart;
+      headline.value = headline.value.replace(/\r\n?|\n/g, " ");
+      headline.setSelectionRange(at, at);
+    }
+  });
+}
+
+headlineOnOneLine($("headline"));
 
 $("feed").addEventListener("change", () => {
   const feed = $("feed").value.trim();
   if (FEED_NAME.test(feed)) {
     setFieldError("feed", null);
+    switchDraft(feed);
     startRecent();
   } else {
     setFieldError("feed", "A feed name is lowercase letters, digits and dashes, e.g. main or ukraine-war.");
@@ -251,6 +351,17 @@ compose.addEventListener("submit", async (e) => {
     return;
   }
 
+  if (feed !== draftFeed) {
+    // The feed was changed and Publish pressed at once: its own unsent draft may come back first.
+    const before = JSON.stringify(formDraft());
+    switchDraft(feed);
+    startRecent();
+    if (JSON.stringify(formDraft()) !== before) {
+      publishStatus.textContent = `Your unsent draft for ${feed} is back: check it, then publish.`;
+      return;
+    }
+  }
+
   publishing = true;
   publishButton.disabled = true;
   publishButton.textContent = "Publishing…";
@@ -258,13 +369,8 @@ compose.addEventListener("submit", async (e) => {
   try {
     const result = await send("POST", `/api/feeds/${feed}/items`, readItem(""), { "Idempotency-Key": draftKey });
     if (result.status === 201) {
-      for (const field of ["headline", "body", "tags", "link"]) {
-        $(field).value = "";
-      }
-
-      $("priority").value = "normal";
-      draftKey = newIdempotencyKey();
-      onDraftChanged();
+      fillDraft(null);
+      saveDraft();
       publishStatus.textContent = `Published to ${feed} at ${formatTime(new Date(result.value.publishedAt))}.`;
       $("headline").focus();
     } else if (result.status !== 401) {
@@ -381,6 +487,7 @@ function startCorrection(feed, id) {
   const headline = document.createElement("textarea");
   headline.rows = 2;
   headline.value = item.headline;
+  headlineOnOneLine(headline);
   const body = document.createElement("textarea");
   body.rows = 3;
   body.value = item.body ?? "";
@@ -479,6 +586,9 @@ function confirmRetraction(feed, id) {
 
 // ---- Start ----------------------------------------------------------------------------
 
+const lastFeed = readStored(FEED_STORAGE);
+$("feed").value = FEED_NAME.test(lastFeed ?? "") ? lastFeed : "main";
+switchDraft($("feed").value);
 onDraftChanged();
 setInterval(updatePreview, 30000); // the preview's time stays "now"
 if (storedKey()) {

@@ -16,30 +16,44 @@ const script = document.currentScript;
 if (script) {
   const options = script.dataset;
   const server = (options.server || new URL(script.src, document.baseURI).origin).replace(/\/+$/, "");
-  const included = script.previousElementSibling;
-  let container = included?.matches(".livefeed-widget") ? included.shadowRoot?.querySelector(".lf-root") : null;
-  if (!container) {
-    const host = document.createElement("div");
-    host.className = "livefeed-widget";
-    const target = options.target ? document.getElementById(options.target) : null;
-    if (target) {
-      target.append(host);
-    } else {
-      script.after(host);
-    }
-
-    const root = host.attachShadow({ mode: "open" });
-    const style = document.createElement("link");
-    style.rel = "stylesheet";
-    style.href = `${server}${LIVEFEED_STYLESHEET}`;
-    container = document.createElement("div");
-    container.className = "lf-root lf-widget";
-    root.append(style, container);
-  }
-
-  mountLiveColumn(container, {
+  const mount = () => mountLiveColumn(container(script, options, server), {
     server,
     feed: options.feed || "main",
     title: options.title || "Latest news",
   });
+  // A data-target further down the page is not parsed yet while this runs (a plain or async tag
+  // before its element): look for it once the whole page is.
+  if (options.target && !document.getElementById(options.target) && document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", mount, { once: true });
+  } else {
+    mount();
+  }
+}
+
+// The element the column goes in: the column the server rendered right before the tag, or a new one
+// in its own shadow root, inside data-target's element or else right after the tag.
+function container(script, options, server) {
+  const included = script.previousElementSibling;
+  const rendered = included?.matches(".livefeed-widget") ? included.shadowRoot?.querySelector(".lf-root") : null;
+  if (rendered) {
+    return rendered;
+  }
+
+  const host = document.createElement("div");
+  host.className = "livefeed-widget";
+  const target = options.target ? document.getElementById(options.target) : null;
+  if (target) {
+    target.append(host);
+  } else {
+    script.after(host);
+  }
+
+  const root = host.attachShadow({ mode: "open" });
+  const style = document.createElement("link");
+  style.rel = "stylesheet";
+  style.href = `${server}${LIVEFEED_STYLESHEET}`;
+  const column = document.createElement("div");
+  column.className = "lf-root lf-widget";
+  root.append(style, column);
+  return column;
 }

@@ -28,9 +28,10 @@ internal static class ColumnHtml
             <section class="lf-column" aria-labelledby="lf-title" data-feed="{feed}"{position}>
             <div class="lf-column-head"><{Html.Text(heading)} class="lf-column-title" id="lf-title" tabindex="-1">{title}</{Html.Text(heading)}><p class="lf-status" role="status" data-state="connecting" hidden><span class="lf-status-dot"></span><span class="lf-status-text">Connecting…</span></p></div>
             <div class="lf-new" hidden><button type="button" class="lf-new-button"></button></div>
-            <ol class="lf-items" aria-live="polite" aria-relevant="additions text" aria-labelledby="lf-title">
+            <ol class="lf-items" aria-labelledby="lf-title">
             {items.Select(item => Html.Of($"<li class=\"lf-item\" data-id=\"{item.Id}\" data-priority=\"{Priority(item)}\">{Item(item, itemAddress(item), 3)}</li>\n"))}</ol>
             <p class="lf-empty"{(items.Count > 0 ? Html.Of($" hidden") : Html.Empty)}>{emptyText ?? (page is null ? Loading : NoNews)}</p>
+            <div class="lf-announcer" role="log" aria-live="polite" aria-relevant="additions"></div>
             </section>
             """);
     }

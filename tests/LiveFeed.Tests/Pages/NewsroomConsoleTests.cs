@@ -116,6 +116,49 @@ public sealed class NewsroomConsoleTests(BrowserFixture browser) : IClassFixture
         Assert.DoesNotContain(LiveFeedServer.NewsroomKey, page.Url, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AReloadKeepsTheFeedAndTheDraftButTheKeyStaysInTheTab()
+    {
+        var feed = NewsroomRequests.UniqueFeed("console");
+        var page = await OpenConsoleAsync(browser, _server.BaseAddress, feed);
+        await page.GetByLabel("Headline").FillAsync("Ferry service resumes");
+        await page.GetByLabel("Body").FillAsync("First sailing at 14:00.");
+        await page.GetByLabel("Priority").SelectOptionAsync("urgent");
+
+        // The same tab, reloaded: signed in, on the feed, with the draft.
+        await page.ReloadAsync();
+        await Expect(page.GetByLabel("Feed")).ToHaveValueAsync(feed);
+        await Expect(page.GetByLabel("Headline")).ToHaveValueAsync("Ferry service resumes");
+        await Expect(page.GetByLabel("Body")).ToHaveValueAsync("First sailing at 14:00.");
+        await Expect(page.GetByLabel("Priority")).ToHaveValueAsync("urgent");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Recent in {feed}" })).ToBeVisibleAsync();
+
+        // Another tab of the same browser: the feed and the draft, but the key is asked for again.
+        var other = await page.Context.NewPageAsync();
+        await other.GotoAsync(new Uri(_server.BaseAddress, "/newsroom").ToString());
+        await Expect(other.GetByLabel("Newsroom key")).ToBeFocusedAsync();
+        var stored = await other.EvaluateAsync<string>("() => JSON.stringify({ ...localStorage })");
+        Assert.Contains("Ferry service resumes", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain(LiveFeedServer.NewsroomKey, stored, StringComparison.Ordinal);
+        await other.Keyboard.TypeAsync(LiveFeedServer.NewsroomKey);
+        await other.Keyboard.PressAsync("Enter");
+        await Expect(other.GetByLabel("Feed")).ToHaveValueAsync(feed);
+        await Expect(other.GetByLabel("Headline")).ToHaveValueAsync("Ferry service resumes");
+
+        // Enter in the headline publishes it, and the published draft is gone from every tab's next load.
+        await other.GetByLabel("Headline").PressAsync("Enter");
+        await Expect(other.Locator("#publish-status")).ToHaveTextAsync(new Regex($"^Published to {feed} at "));
+        await Expect(other.Locator("#recent .lf-item .lf-headline")).ToHaveTextAsync("Ferry service resumes");
+        await page.ReloadAsync();
+        await Expect(page.GetByLabel("Feed")).ToHaveValueAsync(feed);
+        await Expect(page.GetByLabel("Headline")).ToHaveValueAsync("");
+        using var reader = _server.CreateAnonymousClient();
+        var item = Assert.Single((await reader.GetFromJsonAsync<ItemsPage>($"/api/feeds/{feed}/items"))!.Items);
+        Assert.Equal("Ferry service resumes", item.Headline);
+        Assert.Equal("First sailing at 14:00.", item.Body);
+        Assert.Equal(ItemPriority.Urgent, item.Priority);
+    }
+
     public void Dispose() => _server.Dispose();
 
     /// <summary>Opens the console, enters the key (by keyboard) and chooses the feed.</summary>

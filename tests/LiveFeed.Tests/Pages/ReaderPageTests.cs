@@ -96,7 +96,7 @@ public sealed partial class ReaderPageTests(BrowserFixture browser) : IClassFixt
         await Expect(entry.Locator(".lf-headline")).ToHaveTextAsync("Minister resigns after vote");
         await Expect(entry.Locator(".lf-body")).ToHaveTextAsync("Confirmed by her office.");
         await Expect(entry.Locator(".lf-updated")).ToHaveTextAsync(new Regex(@"^Updated \d{1,2}:\d{2} [AP]M$"));
-        await Expect(page.GetByText("Minister to resign after vote")).ToHaveCountAsync(0);
+        await Expect(page.Locator(".lf-items").GetByText("Minister to resign after vote")).ToHaveCountAsync(0);
         await Expect(page.Locator(".lf-item").First).ToHaveAttributeAsync("data-id", item.Id); // still newest first
 
         using (var retracted = await newsroom.DeleteAsync($"/api/feeds/{feed}/items/{item.Id}"))
@@ -107,6 +107,15 @@ public sealed partial class ReaderPageTests(BrowserFixture browser) : IClassFixt
         await Expect(entry).ToHaveCountAsync(0);
         await Expect(page.Locator(".lf-item")).ToHaveCountAsync(1);
         await Expect(page.Locator(".lf-item .lf-headline")).ToHaveTextAsync(kept.Headline);
+
+        // A screen reader hears each change once, and never the ages and times that tick every 15 s:
+        // they are outside the page's only live region.
+        await Expect(page.Locator("[aria-live]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("[aria-live] p")).ToHaveTextAsync([
+            "New: Markets open higher", "New: Minister to resign after vote", "Updated: Minister resigns after vote", "Retracted: Minister resigns after vote",
+        ]);
+        Assert.Equal(0, await page.Locator("[aria-live] .lf-age, [aria-live] time").CountAsync());
+        Assert.Equal(1, await page.Locator(".lf-item .lf-age").CountAsync());
     }
 
     [Fact]
@@ -203,6 +212,28 @@ public sealed partial class ReaderPageTests(BrowserFixture browser) : IClassFixt
         await Expect(page.Locator(".lf-item .lf-headline")).ToHaveTextAsync("Embedded and live", new() { Timeout = 5_000 });
         // It lives in its own shadow root: the site's styles and the column's stay apart.
         Assert.True(await page.EvaluateAsync<bool>("() => document.querySelector('.livefeed-widget').shadowRoot !== null"));
+    }
+
+    [Fact]
+    public async Task TheWidgetRendersIntoATargetThatComesLaterInThePage()
+    {
+        var feed = NewsroomRequests.UniqueFeed("widget");
+        using var newsroom = _server.CreateNewsroomClient();
+        await newsroom.PublishAsync(feed, "Rendered into the sidebar");
+        var widget = new Uri(_server.BaseAddress, "/widget.js");
+        // A plain tag in the head runs before the body, and so before its target, is parsed.
+        await using var site = await NewsSiteAsync($"""
+            <!doctype html><html lang="en"><head><title>The Daily Example</title>
+            <script src="{widget}" data-feed="{feed}" data-target="sidebar"></script></head>
+            <body><h1>Our story</h1><main><p>Text.</p></main><aside id="sidebar"><h2>Live</h2></aside></body></html>
+            """);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(site.Address, "/our-story").ToString());
+
+        var column = page.Locator("#sidebar > .livefeed-widget");
+        await Expect(column.Locator(".lf-item .lf-headline")).ToHaveTextAsync("Rendered into the sidebar");
+        await Expect(column.Locator(".lf-status")).ToHaveAttributeAsync("data-state", "live");
+        Assert.Equal(1, await page.Locator(".livefeed-widget").CountAsync());
     }
 
     [Fact]
