@@ -20,4 +20,11 @@ public sealed record FeedEvent
 
     /// <summary>The item as it stands after this event.</summary>
     [Key("item")] public required FeedItem Item { get; init; }
+
+    /// <summary>
+    /// The name of the newsroom key that made this change (v2): the item's author for a publication, its
+    /// <see cref="FeedItem.UpdatedBy"/> for a correction or retraction. Not <c>required</c> only so that an event
+    /// from an instance older than v2 still reads; every store sets it.
+    /// </summary>
+    [Key("by")] public string By { get; init; } = string.Empty;
 }

@@ -46,4 +46,16 @@ public sealed record FeedItem
     /// <summary>When the item was retracted, or null.</summary>
     [Key("retractedAt"), JsonConverter(typeof(UtcTimestampJsonConverter))]
     public DateTime? RetractedAt { get; init; }
+
+    /// <summary>
+    /// Readers show it above the column (v2). At most one non-retracted item of a feed is pinned:
+    /// pinning one unpins the one before, and a retracted item is never pinned.
+    /// </summary>
+    [Key("pinned")] public bool Pinned { get; init; }
+
+    /// <summary>Marks the item for the feed's "Key events" summary (v2).</summary>
+    [Key("keyEvent")] public bool KeyEvent { get; init; }
+
+    /// <summary>The name of the newsroom key of the latest correction or retraction, or null (v2).</summary>
+    [Key("updatedBy")] public string? UpdatedBy { get; init; }
 }

@@ -20,4 +20,10 @@ public sealed record ItemRequest
 
     /// <summary>An absolute http(s) URL of at most 2048 characters.</summary>
     public string? Link { get; init; }
+
+    /// <summary>Pins the item above the column, unpinning the feed's pinned item; left out or null is false.</summary>
+    public bool? Pinned { get; init; }
+
+    /// <summary>Marks the item for the "Key events" summary; left out or null is false.</summary>
+    public bool? KeyEvent { get; init; }
 }

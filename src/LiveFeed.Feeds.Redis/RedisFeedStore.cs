@@ -69,20 +69,20 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
 
         ThrowIfFenced(result);
 
-        var appended = new FeedEvent { Feed = feed, Epoch = (string)result[1]!, Sequence = (long)result[2], Kind = FeedEventKind.Published, Item = item };
+        var appended = FeedEvents.Create((string)result[1]!, (long)result[2], FeedEventKind.Published, item);
         return new PublishResult(item, appended);
     }
 
     /// <inheritdoc />
-    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken)
+    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        return ChangeAsync(feed, itemId, FeedEventKind.Corrected, current => content.Correct(current, updatedAt), cancellationToken);
+        return ChangeAsync(feed, itemId, FeedEventKind.Corrected, current => content.Correct(current, updatedAt, by), cancellationToken);
     }
 
     /// <inheritdoc />
-    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, CancellationToken cancellationToken) =>
-        ChangeAsync(feed, itemId, FeedEventKind.Retracted, current => current with { RetractedAt = retractedAt }, cancellationToken);
+    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, CancellationToken cancellationToken) =>
+        ChangeAsync(feed, itemId, FeedEventKind.Retracted, current => current with { RetractedAt = retractedAt, UpdatedBy = by }, cancellationToken);
 
     private async Task<ChangeResult> ChangeAsync(string feed, string itemId, FeedEventKind kind, Func<FeedItem, FeedItem> change, CancellationToken cancellationToken)
     {
@@ -122,7 +122,7 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
                 case "changed":
                     continue;
                 default:
-                    var appended = new FeedEvent { Feed = feed, Epoch = (string)result[1]!, Sequence = (long)result[2], Kind = kind, Item = changed };
+                    var appended = FeedEvents.Create((string)result[1]!, (long)result[2], kind, changed);
                     return new ChangeResult(ChangeStatus.Changed, changed, appended);
             }
         }
@@ -179,7 +179,7 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
         var eventCount = (int)result[4];
         var tail = new FeedTail(
             feed, feedEpoch, (long)result[1], (long)result[2], (long)result[3],
-            result.Skip(6).Take(eventCount).Select(entry => ParseEvent(feed, feedEpoch, entry)).ToList(),
+            result.Skip(6).Take(eventCount).Select(entry => ParseEvent(feedEpoch, entry)).ToList(),
             (string?)result[5] == "1" ? result.Skip(6 + eventCount).Select(ParseItem).ToList() : null);
         return requests.Select(tail.PageFor).ToList();
     }
@@ -329,19 +329,16 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
     private static FeedItem ParseItem(RedisResult json) => ParseItem((RedisValue)json);
 
     /// <summary>Parses an event entry: <c>sequence|kind|item JSON</c>.</summary>
-    private static FeedEvent ParseEvent(string feed, string epoch, RedisResult entry)
+    private static FeedEvent ParseEvent(string epoch, RedisResult entry)
     {
         var text = (string)entry!;
         var first = text.IndexOf('|', StringComparison.Ordinal);
         var second = text.IndexOf('|', first + 1);
-        return new FeedEvent
-        {
-            Feed = feed,
-            Epoch = epoch,
-            Sequence = long.Parse(text.AsSpan(0, first), NumberStyles.None, CultureInfo.InvariantCulture),
-            Kind = ParseKind(text.AsSpan(first + 1, second - first - 1)),
-            Item = ParseItem(text[(second + 1)..]),
-        };
+        return FeedEvents.Create(
+            epoch,
+            long.Parse(text.AsSpan(0, first), NumberStyles.None, CultureInfo.InvariantCulture),
+            ParseKind(text.AsSpan(first + 1, second - first - 1)),
+            ParseItem(text[(second + 1)..]));
     }
 
     private static string KindName(FeedEventKind kind) => kind switch

@@ -28,11 +28,17 @@ public interface IFeedStore
     /// </summary>
     Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken);
 
-    /// <summary>Replaces an item's content and sets its <c>updatedAt</c>, appending a <see cref="FeedEventKind.Corrected"/> event.</summary>
-    Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken);
+    /// <summary>
+    /// Replaces an item's content and sets its <c>updatedAt</c> and <c>updatedBy</c> (<paramref name="by"/>, the key's
+    /// name), appending a <see cref="FeedEventKind.Corrected"/> event.
+    /// </summary>
+    Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, CancellationToken cancellationToken);
 
-    /// <summary>Marks an item retracted, appending a <see cref="FeedEventKind.Retracted"/> event the first time only.</summary>
-    Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, CancellationToken cancellationToken);
+    /// <summary>
+    /// Marks an item retracted by <paramref name="by"/>, appending a <see cref="FeedEventKind.Retracted"/> event the
+    /// first time only.
+    /// </summary>
+    Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, CancellationToken cancellationToken);
 
     /// <summary>One kept item, retracted or not; null when unknown.</summary>
     Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken);

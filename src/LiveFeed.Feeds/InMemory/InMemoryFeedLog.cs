@@ -21,7 +21,7 @@ internal sealed class InMemoryFeedLog(string epoch, FeedOptions options)
 
     public FeedEvent Append(FeedEventKind kind, FeedItem item, bool isNew)
     {
-        var appended = new FeedEvent { Feed = item.Feed, Epoch = epoch, Sequence = ++Sequence, Kind = kind, Item = item };
+        var appended = FeedEvents.Create(epoch, ++Sequence, kind, item);
         _events.Add(appended);
         TrimFront(_events, options.EventRetention);
 

@@ -42,15 +42,15 @@ public sealed class InMemoryFeedStore(IOptions<FeedOptions> options, TimeProvide
     }
 
     /// <inheritdoc />
-    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken)
+    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        return Change(feed, itemId, current => content.Correct(current, updatedAt), FeedEventKind.Corrected);
+        return Change(feed, itemId, current => content.Correct(current, updatedAt, by), FeedEventKind.Corrected);
     }
 
     /// <inheritdoc />
-    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, CancellationToken cancellationToken) =>
-        Change(feed, itemId, current => current with { RetractedAt = retractedAt }, FeedEventKind.Retracted);
+    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, CancellationToken cancellationToken) =>
+        Change(feed, itemId, current => current with { RetractedAt = retractedAt, UpdatedBy = by }, FeedEventKind.Retracted);
 
     private Task<ChangeResult> Change(string feed, string itemId, Func<FeedItem, FeedItem> change, FeedEventKind kind)
     {

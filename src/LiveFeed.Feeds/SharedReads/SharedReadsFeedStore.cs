@@ -46,12 +46,12 @@ public sealed class SharedReadsFeedStore(IFeedStore store, TimeProvider time) : 
         store.PublishAsync(item, idempotencyKey, cancellationToken);
 
     /// <inheritdoc />
-    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken) =>
-        store.CorrectAsync(feed, itemId, content, updatedAt, cancellationToken);
+    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, CancellationToken cancellationToken) =>
+        store.CorrectAsync(feed, itemId, content, updatedAt, by, cancellationToken);
 
     /// <inheritdoc />
-    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, CancellationToken cancellationToken) =>
-        store.RetractAsync(feed, itemId, retractedAt, cancellationToken);
+    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, CancellationToken cancellationToken) =>
+        store.RetractAsync(feed, itemId, retractedAt, by, cancellationToken);
 
     /// <inheritdoc />
     public Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) =>

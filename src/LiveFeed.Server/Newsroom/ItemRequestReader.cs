@@ -14,7 +14,7 @@ namespace LiveFeed.Server.Newsroom;
 /// </summary>
 internal static class ItemRequestReader
 {
-    private static readonly string[] KnownFields = ["headline", "body", "priority", "tags", "link"];
+    private static readonly string[] KnownFields = ["headline", "body", "priority", "tags", "link", "pinned", "keyEvent"];
 
     /// <summary>The body as item content, or the problem to answer with.</summary>
     public static async Task<(ItemContent? Content, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -84,7 +84,9 @@ internal static class ItemRequestReader
         var priority = ReadPriority(fields, errors);
         var tags = ReadTags(fields, errors);
         var link = ReadLink(fields, errors);
-        return errors.Any ? null : new ItemContent(headline!, body, priority, tags, link);
+        var pinned = ReadFlag(fields, "pinned", errors);
+        var keyEvent = ReadFlag(fields, "keyEvent", errors);
+        return errors.Any ? null : new ItemContent(headline!, body, priority, tags, link, pinned, keyEvent);
     }
 
     private static string? ReadHeadline(Dictionary<string, JsonElement> fields, Errors errors)
@@ -238,6 +240,24 @@ internal static class ItemRequestReader
         }
 
         return text;
+    }
+
+    /// <summary>A true/false field; left out or null is false (a correction replaces the content, so it unsets it).</summary>
+    private static bool ReadFlag(Dictionary<string, JsonElement> fields, string field, Errors errors)
+    {
+        if (!fields.TryGetValue(field, out var value))
+        {
+            return false;
+        }
+
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.True: return true;
+            case JsonValueKind.False or JsonValueKind.Null: return false;
+            default:
+                errors.Add(field, $"'{field}' must be true or false.");
+                return false;
+        }
     }
 
     private static string? ReadText(JsonElement value, string field, Errors errors)

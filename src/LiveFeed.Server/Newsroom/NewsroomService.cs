@@ -42,7 +42,7 @@ internal sealed class NewsroomService(
 
     public async Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, string author, CancellationToken cancellationToken)
     {
-        var result = await AppendAsync(feed, () => store.CorrectAsync(feed, itemId, content, Now(), CancellationToken.None), r => r.Event, cancellationToken);
+        var result = await AppendAsync(feed, () => store.CorrectAsync(feed, itemId, content, Now(), author, CancellationToken.None), r => r.Event, cancellationToken);
         if (result.Event is { } appended)
         {
             LiveFeedLog.Corrected(logger, feed, appended.Sequence, itemId, author);
@@ -53,7 +53,7 @@ internal sealed class NewsroomService(
 
     public async Task<ChangeResult> RetractAsync(string feed, string itemId, string author, CancellationToken cancellationToken)
     {
-        var result = await AppendAsync(feed, () => store.RetractAsync(feed, itemId, Now(), CancellationToken.None), r => r.Event, cancellationToken);
+        var result = await AppendAsync(feed, () => store.RetractAsync(feed, itemId, Now(), author, CancellationToken.None), r => r.Event, cancellationToken);
         if (result.Event is { } appended)
         {
             LiveFeedLog.Retracted(logger, feed, appended.Sequence, itemId, author);

@@ -44,7 +44,7 @@ public sealed class CorrectAndRetractTests(ApiServerFixture fixture) : IClassFix
     public async Task ACorrectionReplacesTheWholeContentSoFieldsLeftOutGoBackToTheirDefaults()
     {
         var feed = NewsroomRequests.UniqueFeed();
-        var original = await _newsroom.PublishAsync(feed, new { headline = "Full", body = "Body", priority = "flash", tags = new[] { "a" }, link = "https://example.com" });
+        var original = await _newsroom.PublishAsync(feed, new { headline = "Full", body = "Body", priority = "flash", tags = new[] { "a" }, link = "https://example.com", pinned = true, keyEvent = true });
 
         using var response = await _newsroom.PutRawAsync(feed, original.Id, """{"headline":"Bare"}""");
 
@@ -54,6 +54,9 @@ public sealed class CorrectAndRetractTests(ApiServerFixture fixture) : IClassFix
         Assert.Equal(ItemPriority.Normal, corrected.Priority);
         Assert.Empty(corrected.Tags);
         Assert.Null(corrected.Link);
+        Assert.False(corrected.Pinned);
+        Assert.False(corrected.KeyEvent);
+        Assert.Equal("desk", corrected.UpdatedBy);
     }
 
     [Fact]

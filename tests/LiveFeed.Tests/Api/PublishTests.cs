@@ -89,6 +89,24 @@ public sealed class PublishTests(ApiServerFixture fixture) : IClassFixture<ApiSe
         Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("body").ValueKind);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("link").ValueKind);
         Assert.Equal("desk", json.GetProperty("author").GetString());
+        Assert.False(json.GetProperty("pinned").GetBoolean());
+        Assert.False(json.GetProperty("keyEvent").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("updatedBy").ValueKind);
+    }
+
+    [Fact]
+    public async Task APublishMayPinTheItemAndMarkItAKeyEvent()
+    {
+        var feed = NewsroomRequests.UniqueFeed();
+
+        using var response = await _newsroom.PostRawAsync(feed, """{"headline":"What we know so far","pinned":true,"keyEvent":true}""");
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var item = (await response.Content.ReadFromJsonAsync<FeedItem>())!;
+        Assert.True(item.Pinned);
+        Assert.True(item.KeyEvent);
+        var stored = await Hub.HubSteps.GetItemAsync(fixture.Anonymous, feed, item.Id);
+        Assert.Equal((true, true), (stored.Pinned, stored.KeyEvent));
     }
 
     [Fact]
@@ -96,7 +114,7 @@ public sealed class PublishTests(ApiServerFixture fixture) : IClassFixture<ApiSe
     {
         var feed = NewsroomRequests.UniqueFeed();
 
-        using var response = await _newsroom.PostRawAsync(feed, """{"headline":"Nulls","body":null,"priority":null,"tags":null,"link":null}""");
+        using var response = await _newsroom.PostRawAsync(feed, """{"headline":"Nulls","body":null,"priority":null,"tags":null,"link":null,"pinned":null,"keyEvent":null}""");
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var item = (await response.Content.ReadFromJsonAsync<FeedItem>())!;
@@ -104,6 +122,8 @@ public sealed class PublishTests(ApiServerFixture fixture) : IClassFixture<ApiSe
         Assert.Equal(ItemPriority.Normal, item.Priority);
         Assert.Empty(item.Tags);
         Assert.Null(item.Link);
+        Assert.False(item.Pinned);
+        Assert.False(item.KeyEvent);
     }
 
     [Theory]

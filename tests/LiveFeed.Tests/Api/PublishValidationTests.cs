@@ -134,6 +134,10 @@ public sealed class PublishValidationTests(ApiServerFixture fixture) : IClassFix
         await AssertRefusedAsync(Body(new { headline = "Linked", link = "https://example.com/" + new string('p', 2049 - "https://example.com/".Length) }), "link");
 
     [Fact]
+    public async Task APublishWhosePinnedOrKeyEventIsNotTrueOrFalseIsRefusedNamingBoth() =>
+        await AssertRefusedAsync("""{"headline":"Flags","pinned":"yes","keyEvent":1}""", "pinned", "keyEvent");
+
+    [Fact]
     public async Task APublishWithAnUnknownFieldIsRefusedNamingTheField() =>
         await AssertRefusedAsync("""{"headline":"Extra","author":"someone else"}""", "author");
 

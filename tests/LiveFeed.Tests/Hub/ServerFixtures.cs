@@ -84,11 +84,11 @@ public sealed class SlowStoreServer : IDisposable
         public Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken) =>
             Late(inner.PublishAsync(item, idempotencyKey, cancellationToken), WriteDelay());
 
-        public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken) =>
-            Late(inner.CorrectAsync(feed, itemId, content, updatedAt, cancellationToken), WriteDelay());
+        public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, CancellationToken cancellationToken) =>
+            Late(inner.CorrectAsync(feed, itemId, content, updatedAt, by, cancellationToken), WriteDelay());
 
-        public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, CancellationToken cancellationToken) =>
-            Late(inner.RetractAsync(feed, itemId, retractedAt, cancellationToken), WriteDelay());
+        public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, CancellationToken cancellationToken) =>
+            Late(inner.RetractAsync(feed, itemId, retractedAt, by, cancellationToken), WriteDelay());
 
         public Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) =>
             inner.GetItemAsync(feed, itemId, cancellationToken);

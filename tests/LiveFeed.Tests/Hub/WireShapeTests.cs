@@ -28,11 +28,15 @@ public sealed class WireShapeTests
             Author = "desk",
             PublishedAt = new DateTime(2026, 11, 28, 14, 49, 0, 123, DateTimeKind.Utc),
             UpdatedAt = new DateTime(2026, 11, 28, 15, 5, 0, DateTimeKind.Utc),
+            Pinned = true,
+            KeyEvent = true,
+            UpdatedBy = "night desk",
         },
+        By = "night desk",
     };
 
     private static readonly string[] ItemFields =
-        ["id", "feed", "headline", "body", "priority", "tags", "link", "author", "publishedAt", "updatedAt", "retractedAt"];
+        ["id", "feed", "headline", "body", "priority", "tags", "link", "author", "publishedAt", "updatedAt", "retractedAt", "pinned", "keyEvent", "updatedBy"];
 
     [Fact]
     public void MessagePackFramesUseCamelCaseNamesLowercaseEnumerationsAndTimestampExtensions()
@@ -42,13 +46,15 @@ public sealed class WireShapeTests
 
         var fields = ReadMap(ref reader);
 
-        Assert.Equal(["feed", "epoch", "sequence", "kind", "item"], fields.Keys);
+        Assert.Equal(["feed", "epoch", "sequence", "kind", "item", "by"], fields.Keys);
         Assert.Equal("corrected", fields["kind"]);
+        Assert.Equal("night desk", fields["by"]);
         var item = Assert.IsType<Dictionary<string, object?>>(fields["item"]);
         Assert.Equal(ItemFields, item.Keys);
         Assert.Equal("flash", item["priority"]);
         Assert.Equal(new DateTime(2026, 11, 28, 14, 49, 0, 123, DateTimeKind.Utc), item["publishedAt"]);
         Assert.Null(item["retractedAt"]);
+        Assert.Equal((true, true, "night desk"), (item["pinned"], item["keyEvent"], item["updatedBy"]));
     }
 
     [Fact]
@@ -57,13 +63,17 @@ public sealed class WireShapeTests
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(Event, JsonSerializerOptions.Web));
 
         var root = json.RootElement;
-        Assert.Equal(["feed", "epoch", "sequence", "kind", "item"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["feed", "epoch", "sequence", "kind", "item", "by"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("night desk", root.GetProperty("by").GetString());
         Assert.Equal("corrected", root.GetProperty("kind").GetString());
         var item = root.GetProperty("item");
         Assert.Equal(ItemFields, item.EnumerateObject().Select(p => p.Name));
         Assert.Equal("flash", item.GetProperty("priority").GetString());
         Assert.Equal("2026-11-28T14:49:00.123Z", item.GetProperty("publishedAt").GetString());
         Assert.Equal("2026-11-28T15:05:00.000Z", item.GetProperty("updatedAt").GetString());
+        Assert.True(item.GetProperty("pinned").GetBoolean());
+        Assert.True(item.GetProperty("keyEvent").GetBoolean());
+        Assert.Equal("night desk", item.GetProperty("updatedBy").GetString());
     }
 
     // Reads a string-keyed map, keeping timestamps as DateTime (only the timestamp extension decodes so).
@@ -97,6 +107,8 @@ public sealed class WireShapeTests
                 return reader.ReadString();
             case MessagePackType.Integer:
                 return reader.ReadInt64();
+            case MessagePackType.Boolean:
+                return reader.ReadBoolean();
             default:
                 reader.Skip();
                 return "(other)";

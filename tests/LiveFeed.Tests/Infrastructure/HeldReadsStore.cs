@@ -53,11 +53,11 @@ public sealed class HeldReadsStore(IFeedStore inner) : IFeedStore
     public Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken) =>
         inner.PublishAsync(item, idempotencyKey, cancellationToken);
 
-    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, CancellationToken cancellationToken) =>
-        inner.CorrectAsync(feed, itemId, content, updatedAt, cancellationToken);
+    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, CancellationToken cancellationToken) =>
+        inner.CorrectAsync(feed, itemId, content, updatedAt, by, cancellationToken);
 
-    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, CancellationToken cancellationToken) =>
-        inner.RetractAsync(feed, itemId, retractedAt, cancellationToken);
+    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, CancellationToken cancellationToken) =>
+        inner.RetractAsync(feed, itemId, retractedAt, by, cancellationToken);
 
     public Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) => inner.GetItemAsync(feed, itemId, cancellationToken);
 

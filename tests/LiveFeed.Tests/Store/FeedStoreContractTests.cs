@@ -115,7 +115,7 @@ public abstract class FeedStoreContractTests
         var item = (await store.PublishAsync(NewItem(feed), null, default)).Item;
         var updatedAt = item.PublishedAt.AddMinutes(16);
 
-        var result = await store.CorrectAsync(feed, item.Id, Correction, updatedAt, default);
+        var result = await store.CorrectAsync(feed, item.Id, Correction, updatedAt, "editor", default);
 
         Assert.Equal(ChangeStatus.Changed, result.Status);
         Assert.Equal(2, result.Event!.Sequence);
@@ -132,15 +132,38 @@ public abstract class FeedStoreContractTests
     }
 
     [Fact]
+    public async Task EveryEventNamesWhoMadeItAndTheItemWhoChangedItLast()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var item = (await store.PublishAsync(NewItem(feed) with { Pinned = true, KeyEvent = true }, null, default)).Item;
+
+        var corrected = await store.CorrectAsync(feed, item.Id, Correction with { KeyEvent = true }, item.PublishedAt.AddMinutes(1), "night desk", default);
+        var retracted = await store.RetractAsync(feed, item.Id, item.PublishedAt.AddMinutes(2), "editor", default);
+
+        Assert.Equal("night desk", corrected.Item!.UpdatedBy);
+        Assert.Equal("night desk", corrected.Event!.By);
+        Assert.False(corrected.Item.Pinned);
+        Assert.True(corrected.Item.KeyEvent);
+        Assert.Equal("editor", retracted.Item!.UpdatedBy);
+        var page = await store.ReadAsync(feed, new FeedPosition(corrected.Event.Epoch, 0), 10, default);
+        Assert.Equal(
+            [(FeedEventKind.Published, "desk", (string?)null, true), (FeedEventKind.Corrected, "night desk", "night desk", false), (FeedEventKind.Retracted, "editor", "editor", false)],
+            page.Events.Select(e => (e.Kind, e.By, e.Item.UpdatedBy, e.Item.Pinned)));
+        Assert.True(page.Events[0].Item.KeyEvent);
+        Assert.Equal("editor", (await store.GetItemAsync(feed, item.Id, default))!.UpdatedBy);
+    }
+
+    [Fact]
     public async Task CorrectingOrRetractingAnUnknownItemAnswersNotFoundAndAppendsNothing()
     {
         var store = await CreateStoreAsync();
         var feed = NewFeed();
         await store.PublishAsync(NewItem(feed), null, default);
 
-        var corrected = await store.CorrectAsync(feed, "nosuchitem", Correction, Clock.GetUtcNow().UtcDateTime, default);
-        var retracted = await store.RetractAsync(feed, "nosuchitem", Clock.GetUtcNow().UtcDateTime, default);
-        var onUnknownFeed = await store.RetractAsync(NewFeed(), "nosuchitem", Clock.GetUtcNow().UtcDateTime, default);
+        var corrected = await store.CorrectAsync(feed, "nosuchitem", Correction, Clock.GetUtcNow().UtcDateTime, "editor", default);
+        var retracted = await store.RetractAsync(feed, "nosuchitem", Clock.GetUtcNow().UtcDateTime, "editor", default);
+        var onUnknownFeed = await store.RetractAsync(NewFeed(), "nosuchitem", Clock.GetUtcNow().UtcDateTime, "editor", default);
 
         Assert.Equal(ChangeStatus.NotFound, corrected.Status);
         Assert.Equal(ChangeStatus.NotFound, retracted.Status);
@@ -156,8 +179,8 @@ public abstract class FeedStoreContractTests
         var item = (await store.PublishAsync(NewItem(feed), null, default)).Item;
         var retractedAt = item.PublishedAt.AddMinutes(3);
 
-        var first = await store.RetractAsync(feed, item.Id, retractedAt, default);
-        var second = await store.RetractAsync(feed, item.Id, retractedAt.AddMinutes(1), default);
+        var first = await store.RetractAsync(feed, item.Id, retractedAt, "editor", default);
+        var second = await store.RetractAsync(feed, item.Id, retractedAt.AddMinutes(1), "editor", default);
 
         Assert.Equal(ChangeStatus.Changed, first.Status);
         Assert.Equal(FeedEventKind.Retracted, first.Event!.Kind);
@@ -174,9 +197,9 @@ public abstract class FeedStoreContractTests
         var store = await CreateStoreAsync();
         var feed = NewFeed();
         var item = (await store.PublishAsync(NewItem(feed), null, default)).Item;
-        await store.RetractAsync(feed, item.Id, item.PublishedAt, default);
+        await store.RetractAsync(feed, item.Id, item.PublishedAt, "editor", default);
 
-        var result = await store.CorrectAsync(feed, item.Id, Correction, item.PublishedAt, default);
+        var result = await store.CorrectAsync(feed, item.Id, Correction, item.PublishedAt, "editor", default);
 
         Assert.Equal(ChangeStatus.AlreadyRetracted, result.Status);
         Assert.Null(result.Event);
@@ -189,7 +212,7 @@ public abstract class FeedStoreContractTests
         var store = await CreateStoreAsync();
         var feed = NewFeed();
         var items = await PublishManyAsync(store, feed, 7);
-        await store.RetractAsync(feed, items[4].Id, Clock.GetUtcNow().UtcDateTime, default);
+        await store.RetractAsync(feed, items[4].Id, Clock.GetUtcNow().UtcDateTime, "editor", default);
 
         var first = await store.ListItemsAsync(feed, null, 3, default);
         var second = await store.ListItemsAsync(feed, first.Items[^1].Id, 3, default);
@@ -217,7 +240,7 @@ public abstract class FeedStoreContractTests
         var store = await CreateStoreAsync(snapshotSize: 3);
         var feed = NewFeed();
         var items = await PublishManyAsync(store, feed, 5);
-        await store.RetractAsync(feed, items[3].Id, Clock.GetUtcNow().UtcDateTime, default);
+        await store.RetractAsync(feed, items[3].Id, Clock.GetUtcNow().UtcDateTime, "editor", default);
 
         var page = await store.ReadAsync(feed, null, 100, default);
 
@@ -233,7 +256,7 @@ public abstract class FeedStoreContractTests
         var store = await CreateStoreAsync();
         var feed = NewFeed();
         var items = await PublishManyAsync(store, feed, 4);
-        await store.CorrectAsync(feed, items[0].Id, Correction, Clock.GetUtcNow().UtcDateTime, default);
+        await store.CorrectAsync(feed, items[0].Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", default);
         var epoch = (await store.ReadAsync(feed, null, 1, default)).Epoch;
 
         var page = await store.ReadAsync(feed, new FeedPosition(epoch, 2), 100, default);
@@ -324,8 +347,8 @@ public abstract class FeedStoreContractTests
         var store = await CreateStoreAsync(snapshotSize: 3, eventRetention: 5);
         var feed = NewFeed();
         var items = await PublishManyAsync(store, feed, 10);
-        await store.CorrectAsync(feed, items[8].Id, Correction, Clock.GetUtcNow().UtcDateTime, default);
-        await store.RetractAsync(feed, items[9].Id, Clock.GetUtcNow().UtcDateTime, default);
+        await store.CorrectAsync(feed, items[8].Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", default);
+        await store.RetractAsync(feed, items[9].Id, Clock.GetUtcNow().UtcDateTime, "editor", default);
         var epoch = (await store.ReadAsync(feed, null, 1, default)).Epoch;
 
         // Sequence 12, events 8 to 12 kept: no position, stale, the oldest resumable, kept, at the head, ahead,
@@ -383,7 +406,7 @@ public abstract class FeedStoreContractTests
         Assert.Equal(["Item 5", "Item 4", "Item 3"], listed.Items.Select(i => i.Headline));
         Assert.False(listed.HasOlder);
         Assert.Null(await store.GetItemAsync(feed, items[0].Id, default));
-        Assert.Equal(ChangeStatus.NotFound, (await store.RetractAsync(feed, items[0].Id, Clock.GetUtcNow().UtcDateTime, default)).Status);
+        Assert.Equal(ChangeStatus.NotFound, (await store.RetractAsync(feed, items[0].Id, Clock.GetUtcNow().UtcDateTime, "editor", default)).Status);
     }
 
     [Fact]

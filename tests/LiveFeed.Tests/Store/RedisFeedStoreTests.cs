@@ -55,8 +55,8 @@ public sealed class RedisFeedStoreTests(RedisStoreFixture redis) : FeedStoreCont
         // Redis holds every write (the change scripts, not the reads before them) for longer than the client's 5 s
         // timeout, then runs them.
         Assert.StartsWith("+OK", await redis.Server.SendAsync("CLIENT PAUSE 7000 WRITE\r\n"), StringComparison.Ordinal);
-        var correction = store.CorrectAsync(feed, corrected.Id, new ItemContent("Corrected late", null, ItemPriority.Normal, [], null), DateTime.UnixEpoch.AddDays(1), default);
-        var retraction = store.RetractAsync(feed, retracted.Id, DateTime.UnixEpoch.AddDays(1), default);
+        var correction = store.CorrectAsync(feed, corrected.Id, new ItemContent("Corrected late", null, ItemPriority.Normal, [], null), DateTime.UnixEpoch.AddDays(1), "editor", default);
+        var retraction = store.RetractAsync(feed, retracted.Id, DateTime.UnixEpoch.AddDays(1), "editor", default);
         var results = await Task.WhenAll(correction, retraction);
 
         Assert.All(results, result => Assert.Equal(ChangeStatus.Changed, result.Status));
@@ -150,6 +150,31 @@ public sealed class RedisFeedStoreTests(RedisStoreFixture redis) : FeedStoreCont
         Assert.InRange(ttlAfterRead.Value, TimeSpan.FromMinutes(1), RedisFeedStore.EmptyFeedEpochLifetime);
         Assert.Null(ttlAfterPublish);
         Assert.Equal(read.Epoch, published.Event!.Epoch);
+    }
+
+    [Fact]
+    public async Task AFeedStoredBeforeV2ReadsWithTheNewFieldsDefaultedAndTakesChanges()
+    {
+        var store = Store();
+        var feed = NewsroomRequests.UniqueFeed("v1-data");
+        var keys = new RedisFeedKeys("test");
+        var database = redis.Connection.GetDatabase();
+        // Exactly what a v1 build wrote: an item corrected once, with none of the v2 fields.
+        const string Published = """{"id":"old1","feed":"FEED","headline":"Old","body":null,"priority":"normal","tags":[],"link":null,"author":"desk","publishedAt":"2026-11-01T10:00:00.000Z","updatedAt":null,"retractedAt":null}""";
+        const string Corrected = """{"id":"old1","feed":"FEED","headline":"Old, corrected","body":null,"priority":"normal","tags":[],"link":null,"author":"desk","publishedAt":"2026-11-01T10:00:00.000Z","updatedAt":"2026-11-01T10:05:00.000Z","retractedAt":null}""";
+        await database.HashSetAsync(keys.Meta(feed), [new HashEntry("epoch", "v1epoch"), new HashEntry("seq", 2)]);
+        await database.ListRightPushAsync(keys.Events(feed), ["1|published|" + Published.Replace("FEED", feed, StringComparison.Ordinal), "2|corrected|" + Corrected.Replace("FEED", feed, StringComparison.Ordinal)]);
+        await database.HashSetAsync(keys.Items(feed), "old1", Corrected.Replace("FEED", feed, StringComparison.Ordinal));
+        await database.SortedSetAddAsync(keys.ItemOrder(feed), "old1", 1);
+        await database.SortedSetAddAsync(keys.LiveItems(feed), "old1", 1);
+
+        var item = await store.GetItemAsync(feed, "old1", default);
+        var page = await store.ReadAsync(feed, new FeedPosition("v1epoch", 0), 10, default);
+        var corrected = await store.CorrectAsync(feed, "old1", new ItemContent("Now pinned", null, ItemPriority.Normal, [], null, Pinned: true), DateTime.UnixEpoch, "editor", default);
+
+        Assert.Equal((false, false, (string?)null), (item!.Pinned, item.KeyEvent, item.UpdatedBy));
+        Assert.Equal([("desk", "Old"), ("desk", "Old, corrected")], page.Events.Select(e => (e.By, e.Item.Headline)));
+        Assert.Equal((ChangeStatus.Changed, 3L, "editor", true), (corrected.Status, corrected.Event!.Sequence, corrected.Event.By, corrected.Item!.Pinned));
     }
 
     [Fact]
