@@ -32,6 +32,14 @@ internal static class ApiProblems
             title: "The item is retracted",
             detail: "A retracted item cannot be corrected: publish a new item instead.");
 
+    /// <summary>403: the newsroom key may not write to <paramref name="feed"/> (<c>Newsroom:Scopes</c>); <c>feed</c> names it.</summary>
+    public static ProblemHttpResult OutsideScope(string keyName, string feed, IReadOnlyList<string> patterns) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status403Forbidden,
+            title: "The newsroom key may not write to this feed",
+            detail: $"The newsroom key '{keyName}' may write to {string.Join(", ", patterns)}; not to feed '{feed}'.",
+            extensions: new Dictionary<string, object?> { ["feed"] = feed });
+
     /// <summary>
     /// Answers a problem from a middleware (outside an endpoint, where no typed result is run): sets the status
     /// and writes the problem document through the problem-details service.

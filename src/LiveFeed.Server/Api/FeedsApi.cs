@@ -40,16 +40,12 @@ internal static class FeedsApi
         feed.MapGet("/items/{id}", GetItem).ProducesProblem(StatusCodes.Status404NotFound).CacheAsPublicRead();
         feed.MapGet("/events", GetEvents).CacheAsPublicRead();
 
-        feed.MapPost("/items", Publish).RequireNewsroomKey().AcceptsItem();
-        feed.MapPut("/items/{id}", Correct).RequireNewsroomKey().AcceptsItem()
+        feed.MapPost("/items", Publish).RequireNewsroomWrite().AcceptsItem();
+        feed.MapPut("/items/{id}", Correct).RequireNewsroomWrite().AcceptsItem()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        feed.MapDelete("/items/{id}", Retract).RequireNewsroomKey().ProducesProblem(StatusCodes.Status404NotFound);
+        feed.MapDelete("/items/{id}", Retract).RequireNewsroomWrite().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
-
-    /// <summary>A write: the newsroom key is required (401 without it).</summary>
-    private static RouteHandlerBuilder RequireNewsroomKey(this RouteHandlerBuilder endpoint) =>
-        endpoint.RequireAuthorization(NewsroomKeyAuthenticationHandler.Policy).ProducesProblem(StatusCodes.Status401Unauthorized);
 
     /// <summary>
     /// The handler reads an <see cref="ItemRequest"/> itself (ItemRequestReader): 413 over 64 KiB, 415 when not JSON.

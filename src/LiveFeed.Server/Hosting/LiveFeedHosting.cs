@@ -105,6 +105,7 @@ internal static class LiveFeedHosting
 
         app.MapFeedHub();
         app.MapFeedsApi();
+        app.MapNewsroomApi();
         app.MapFeedStreams();
         app.MapFeedDocuments();
         app.MapHtmlPages();

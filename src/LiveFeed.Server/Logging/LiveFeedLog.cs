@@ -82,4 +82,10 @@ internal static partial class LiveFeedLog
 
     [LoggerMessage(41, LogLevel.Warning, "No newsroom key is configured (Newsroom:ApiKeys): every write will answer 401")]
     public static partial void NoNewsroomKeys(ILogger logger);
+
+    [LoggerMessage(42, LogLevel.Information, "Newsroom keys read again after a configuration change: {Keys} keys, {Scoped} of them scoped")]
+    public static partial void NewsroomKeysReloaded(ILogger logger, int keys, int scoped);
+
+    [LoggerMessage(43, LogLevel.Error, "Newsroom keys not read again, the previous keys stay in force: {Failures}")]
+    public static partial void NewsroomKeysNotReloaded(ILogger logger, string failures);
 }

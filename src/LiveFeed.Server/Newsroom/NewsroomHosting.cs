@@ -9,10 +9,20 @@ internal static class NewsroomHosting
 {
     public static IHostApplicationBuilder AddNewsroom(this IHostApplicationBuilder builder)
     {
+        // Bound again at every configuration change; checked by NewsroomKeys, which keeps the last good keys.
         builder.Services.AddOptions<NewsroomOptions>()
             .BindSettings(NewsroomOptions.Section)
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<NewsroomOptions>, NewsroomOptionsValidator>();
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                foreach (var scope in configuration.GetSection(NewsroomOptions.Section).GetSection(nameof(NewsroomOptions.Scopes)).GetChildren())
+                {
+                    options.Scopes[scope.Key] = scope.Value;
+                }
+            });
+
+        // The keys as configured at start are checked with every other setting: a bad one stops the start.
+        builder.Services.AddOptions<NewsroomKeysAtStart>().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<NewsroomKeysAtStart>, NewsroomKeysAtStart.Validator>();
 
         // In Development with no key configured, make one for this run so that `dotnet run` can post.
         if (builder.Environment.IsDevelopment())

@@ -36,14 +36,13 @@ internal sealed class NewsroomKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("The Authorization header is not 'Bearer <newsroom key>'."));
         }
 
-        var name = keys.FindName(header[BearerPrefix.Length..].Trim());
-        if (name is null)
+        var key = keys.Find(header[BearerPrefix.Length..].Trim());
+        if (key is null)
         {
             return Task.FromResult(AuthenticateResult.Fail("The newsroom key is not valid."));
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(key.ToIdentity(SchemeName)), SchemeName)));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -17,11 +17,15 @@ public sealed class LiveFeedProcess : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Dictionary<string, string?> _environment;
+    private readonly IReadOnlyList<string> _arguments;
     private readonly ProcessOutput _output = new();
     private Process? _process;
 
-    public LiveFeedProcess(IDictionary<string, string?> settings)
+    /// <param name="settings">Configuration, passed as environment variables.</param>
+    /// <param name="arguments">More command line arguments, e.g. <c>--contentRoot</c> for an appsettings.json of the test's own.</param>
+    public LiveFeedProcess(IDictionary<string, string?> settings, IReadOnlyList<string>? arguments = null)
     {
+        _arguments = arguments ?? [];
         BaseAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         _environment = new Dictionary<string, string?>
         {
@@ -88,6 +92,11 @@ public sealed class LiveFeedProcess : IAsyncDisposable
         start.ArgumentList.Add(Path.Combine(directory, "LiveFeed.Server.dll"));
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
+        foreach (var argument in _arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         foreach (var (key, value) in _environment)
         {
             start.Environment[key] = value;

@@ -12,10 +12,12 @@ public sealed class OpenApiTests(ApiServerFixture fixture) : IClassFixture<ApiSe
     /// <summary>Every request of docs/contract.md's HTTP API table, with the status codes it may answer.</summary>
     public static TheoryData<string, string, string[], bool> ContractEndpoints => new()
     {
-        // Writes: the table's codes plus the rules every write follows (400, 401, 413, 415, 503).
-        { "post", "/api/feeds/{feed}/items", ["201", "400", "401", "413", "415", "503"], true },
-        { "put", "/api/feeds/{feed}/items/{id}", ["200", "400", "401", "404", "409", "413", "415", "503"], true },
-        { "delete", "/api/feeds/{feed}/items/{id}", ["204", "400", "401", "404", "503"], true },
+        // Writes: the table's codes plus the rules every write follows (400, 401, 403 outside the key's scope, 413, 415, 503).
+        { "post", "/api/feeds/{feed}/items", ["201", "400", "401", "403", "413", "415", "503"], true },
+        { "put", "/api/feeds/{feed}/items/{id}", ["200", "400", "401", "403", "404", "409", "413", "415", "503"], true },
+        { "delete", "/api/feeds/{feed}/items/{id}", ["204", "400", "401", "403", "404", "503"], true },
+        // v2: the key's name and scope.
+        { "get", "/api/newsroom/me", ["200", "401"], true },
         // Reads: 400 for a bad feed name or query, 503 when the store cannot be reached.
         { "get", "/api/feeds/{feed}/items", ["200", "400", "503"], false },
         { "get", "/api/feeds/{feed}/items/{id}", ["200", "400", "404", "503"], false },
