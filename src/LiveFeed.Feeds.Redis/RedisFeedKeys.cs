@@ -44,7 +44,10 @@ public sealed class RedisFeedKeys
     /// <summary>A set of the feeds that have had an event (for <c>GET /api/feeds</c>).</summary>
     public RedisKey Feeds => $"{Prefix}:feeds";
 
-    /// <summary>A hash: <c>epoch</c> and <c>seq</c>, the latest sequence. Its loss is the loss of the feed's log.</summary>
+    /// <summary>
+    /// A hash: <c>epoch</c> and <c>seq</c>, the latest sequence, and <c>pinned</c>, the id of the pinned item when there
+    /// is one. Its loss is the loss of the feed's log.
+    /// </summary>
     public RedisKey Meta(string feed) => Key(feed, "meta");
 
     /// <summary>A list of the kept events, oldest first: <c>sequence|kind|item JSON</c>.</summary>
@@ -52,6 +55,12 @@ public sealed class RedisFeedKeys
 
     /// <summary>A hash: item id to the item's JSON as it stands now.</summary>
     public RedisKey Items(string feed) => Key(feed, "items");
+
+    /// <summary>
+    /// A hash: item id to its version, the sequence of its latest event (an item stored before v2 has none until its
+    /// next event: its score in <see cref="ItemOrder"/> stands in).
+    /// </summary>
+    public RedisKey Versions(string feed) => Key(feed, "versions");
 
     /// <summary>A sorted set of the kept item ids, scored by the sequence that published them.</summary>
     public RedisKey ItemOrder(string feed) => Key(feed, "order");

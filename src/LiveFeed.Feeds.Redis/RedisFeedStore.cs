@@ -44,74 +44,92 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
         cancellationToken.ThrowIfCancellationRequested();
         var feed = item.Feed;
         var itemJson = JsonSerializer.Serialize(item, Json);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
 
-        var result = await Write(
-            async database =>
-            {
-                // Sent before the script on the same connection, so a feed with an event is always listed.
-                var register = database.SetAddAsync(keys.Feeds, feed);
-                var published = await database.ScriptEvaluateAsync(
-                    RedisScripts.Publish,
-                    [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.ItemOrder(feed), keys.LiveItems(feed),
-                        keys.Idempotency(feed, idempotencyKey ?? string.Empty), keys.WriteMark(feed, item.Id)],
-                    [item.Id, itemJson, _options.EventRetention, _options.ItemRetention, NewEpoch(), now,
-                        (long)Idempotency.Window.TotalMilliseconds, idempotencyKey is null ? "0" : "1"]);
-                await register;
-                return (RedisResult[])published!;
-            },
-            feed, item.Id, FeedEventKind.Published, item.Id);
-
-        if ((string?)result[0] == "replay")
+        // A pinned item is published on the pinned item as read: when another write moved the pin first, the script
+        // answers 'changed' and the pin is read again.
+        while (true)
         {
-            return new PublishResult(ParseItem(result[1]), null);
+            var unpin = item.Pinned ? Unpin((await ReadForWriteAsync(feed, null)).Pinned, item, item.PublishedAt, item.Author) : PinWrite.None;
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var result = await Write(
+                async database =>
+                {
+                    // Sent before the script on the same connection, so a feed with an event is always listed.
+                    var register = database.SetAddAsync(keys.Feeds, feed);
+                    var published = await database.ScriptEvaluateAsync(
+                        RedisScripts.Publish,
+                        [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.ItemOrder(feed), keys.LiveItems(feed),
+                            keys.Idempotency(feed, idempotencyKey ?? string.Empty), keys.WriteMark(feed, item.Id), keys.Versions(feed)],
+                        [item.Id, itemJson, _options.EventRetention, _options.ItemRetention, NewEpoch(), now,
+                            (long)Idempotency.Window.TotalMilliseconds, idempotencyKey is null ? "0" : "1",
+                            item.Pinned ? "1" : "0", unpin.PinnedId, unpin.Json, unpin.Version]);
+                    await register;
+                    return (RedisResult[])published!;
+                },
+                feed, item.Id, FeedEventKind.Published, item.Id);
+
+            switch ((string?)result[0])
+            {
+                case "replay":
+                    var version = (long)result[2];
+                    return new PublishResult(ParseItem(result[1]), null, version > 0 ? new ItemVersion((string)result[3]!, version) : null);
+                case "changed":
+                    continue;
+            }
+
+            ThrowIfFenced(result);
+            var epoch = (string)result[1]!;
+            var sequence = (long)result[2];
+            var appended = FeedEvents.Create(epoch, sequence, FeedEventKind.Published, item);
+            return new PublishResult(item, appended, new ItemVersion(epoch, sequence)) { Unpinned = unpin.EventBefore(epoch, sequence) };
         }
-
-        ThrowIfFenced(result);
-
-        var appended = FeedEvents.Create((string)result[1]!, (long)result[2], FeedEventKind.Published, item);
-        return new PublishResult(item, appended);
     }
 
     /// <inheritdoc />
-    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, CancellationToken cancellationToken)
+    public Task<ChangeResult> CorrectAsync(
+        string feed, string itemId, ItemContent content, DateTime updatedAt, string by, IfMatch? ifMatch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        return ChangeAsync(feed, itemId, FeedEventKind.Corrected, current => content.Correct(current, updatedAt, by), cancellationToken);
+        return ChangeAsync(feed, itemId, FeedEventKind.Corrected, current => content.Correct(current, updatedAt, by), updatedAt, by, ifMatch, cancellationToken);
     }
 
     /// <inheritdoc />
-    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, CancellationToken cancellationToken) =>
-        ChangeAsync(feed, itemId, FeedEventKind.Retracted, current => current with { RetractedAt = retractedAt, UpdatedBy = by }, cancellationToken);
+    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, IfMatch? ifMatch, CancellationToken cancellationToken) =>
+        ChangeAsync(feed, itemId, FeedEventKind.Retracted, current => FeedEvents.Retract(current, retractedAt, by), retractedAt, by, ifMatch, cancellationToken);
 
-    private async Task<ChangeResult> ChangeAsync(string feed, string itemId, FeedEventKind kind, Func<FeedItem, FeedItem> change, CancellationToken cancellationToken)
+    private async Task<ChangeResult> ChangeAsync(
+        string feed, string itemId, FeedEventKind kind, Func<FeedItem, FeedItem> change, DateTime at, string by, IfMatch? ifMatch, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
 
-        // Read, change, then store only if the item is still what was read; another instance changing
-        // it in between makes the script answer 'changed', and the change is made again on the new state.
+        // Read, check, change, then store only if the item is still at the version that was read (and the pinned item
+        // still the one read, when the change pins): the script compares, so the If-Match check and the write are one
+        // atomic step. Another instance changing it in between makes the script answer 'changed', and all is done again
+        // on the new state (where a stale If-Match now fails).
         while (true)
         {
-            var currentJson = await Call(database => database.HashGetAsync(keys.Items(feed), itemId));
-            if (currentJson.IsNull)
+            var read = await ReadForWriteAsync(feed, itemId);
+            if (read.Item is not { } current)
             {
                 return ChangeResult.NotFound;
             }
 
-            var current = ParseItem(currentJson);
-            if (current.RetractedAt is not null)
+            if (ChangeRules.Refusal(kind, current, ifMatch) is { } refusal)
             {
-                return new ChangeResult(ChangeStatus.AlreadyRetracted, current, null);
+                return refusal;
             }
 
-            var changed = change(current);
+            var changed = change(current.Item);
+            var unpin = changed.Pinned ? Unpin(read.Pinned, changed, at, by) : PinWrite.None;
             var token = Guid.NewGuid().ToString("N");
             var result = await Write(
                 async database => (RedisResult[])(await database.ScriptEvaluateAsync(
                     RedisScripts.Change,
-                    [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.LiveItems(feed), keys.WriteMark(feed, token)],
-                    [itemId, currentJson, JsonSerializer.Serialize(changed, Json), KindName(kind), _options.EventRetention,
-                        kind == FeedEventKind.Retracted ? "1" : "0", (long)WriteMarkLifetime.TotalMilliseconds]))!,
+                    [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.LiveItems(feed), keys.WriteMark(feed, token),
+                        keys.Versions(feed), keys.ItemOrder(feed)],
+                    [itemId, current.Version.Sequence, JsonSerializer.Serialize(changed, Json), KindName(kind), _options.EventRetention,
+                        kind == FeedEventKind.Retracted ? "1" : "0", (long)WriteMarkLifetime.TotalMilliseconds,
+                        changed.Pinned ? "1" : "0", unpin.PinnedId, unpin.Json, unpin.Version]))!,
                 feed, itemId, kind, token);
 
             ThrowIfFenced(result);
@@ -122,18 +140,77 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
                 case "changed":
                     continue;
                 default:
-                    var appended = FeedEvents.Create((string)result[1]!, (long)result[2], kind, changed);
-                    return new ChangeResult(ChangeStatus.Changed, changed, appended);
+                    var epoch = (string)result[1]!;
+                    var sequence = (long)result[2];
+                    var appended = FeedEvents.Create(epoch, sequence, kind, changed);
+                    return new ChangeResult(ChangeStatus.Changed, changed, appended, new ItemVersion(epoch, sequence))
+                    {
+                        Unpinned = unpin.EventBefore(epoch, sequence),
+                    };
             }
         }
     }
 
+    /// <summary>The item <paramref name="itemId"/> (none when null) and the feed's pinned item, with their versions, read in one step.</summary>
+    private async Task<(StoredItem? Item, StoredItem? Pinned)> ReadForWriteAsync(string feed, string? itemId)
+    {
+        var result = await Call(async database => (RedisResult[])(await database.ScriptEvaluateAsync(
+            RedisScripts.Item, [keys.Meta(feed), keys.Items(feed), keys.Versions(feed), keys.ItemOrder(feed)], [itemId ?? string.Empty]))!);
+        var epoch = (string)result[0]!;
+        return (Stored(epoch, result[1], result[2]), Stored(epoch, result[4], result[5]));
+
+        static StoredItem? Stored(string epoch, RedisResult json, RedisResult version) =>
+            string.IsNullOrEmpty((string?)json) ? null : new StoredItem(ParseItem(json), new ItemVersion(epoch, (long)version));
+    }
+
+    /// <summary>What a write that pins <paramref name="item"/> does to the pinned item it read: unpins it, unless it is the same item.</summary>
+    private static PinWrite Unpin(StoredItem? pinned, FeedItem item, DateTime at, string by)
+    {
+        if (pinned is null)
+        {
+            return PinWrite.None;
+        }
+
+        return pinned.Item.Id == item.Id
+            ? PinWrite.None with { PinnedId = item.Id }
+            : new PinWrite(pinned.Item.Id, FeedEvents.Unpin(pinned.Item, at, by), pinned.Version.Sequence);
+    }
+
+    /// <summary>
+    /// The pin as a pinning write read it (<see cref="PinnedId"/>, empty for none) and the item it unpins with its version
+    /// as read (none when it unpins nothing): the script's arguments, and the unpinning's event, which comes just
+    /// before the write's own.
+    /// </summary>
+    private sealed record PinWrite(string PinnedId, FeedItem? Unpinned, long Version)
+    {
+        public static PinWrite None { get; } = new(string.Empty, null, 0);
+
+        public string Json => Unpinned is null ? string.Empty : JsonSerializer.Serialize(Unpinned, RedisFeedStore.Json);
+
+        public FeedEvent? EventBefore(string epoch, long sequence) =>
+            Unpinned is null ? null : FeedEvents.Create(epoch, sequence - 1, FeedEventKind.Corrected, Unpinned);
+    }
+
     /// <inheritdoc />
-    public async Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken)
+    public async Task<StoredItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var json = await Call(database => database.HashGetAsync(keys.Items(feed), itemId));
-        return json.IsNull ? null : ParseItem(json);
+        return (await ReadForWriteAsync(feed, itemId)).Item;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await Call(async database => (RedisResult[])(await database.ScriptEvaluateAsync(
+            RedisScripts.History, [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.ItemOrder(feed)], [itemId]))!);
+        if ((string?)result[0] == "unknown")
+        {
+            return null;
+        }
+
+        var epoch = (string)result[1]!;
+        return result.Skip(2).Select(entry => ParseEvent(epoch, entry)).ToList();
     }
 
     /// <inheritdoc />

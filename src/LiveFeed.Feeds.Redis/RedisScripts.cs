@@ -5,11 +5,17 @@ namespace LiveFeed.Feeds.Redis;
 /// <summary>The Lua scripts of <see cref="RedisFeedStore"/>, kept as files in <c>Scripts/</c> and embedded.</summary>
 internal static class RedisScripts
 {
-    /// <summary>Idempotency check, epoch, next sequence, append and trims of a publication.</summary>
-    public static readonly string Publish = Load("publish");
+    /// <summary>Idempotency check, epoch, next sequence, the unpinning of the pinned item, append and trims of a publication.</summary>
+    public static readonly string Publish = Load("write-common") + Load("publish");
 
-    /// <summary>A correction or a retraction, compare-and-set on the item.</summary>
-    public static readonly string Change = Load("change");
+    /// <summary>A correction or a retraction, compare-and-set on the item's version (and on the pinned item when it pins).</summary>
+    public static readonly string Change = Load("write-common") + Load("change");
+
+    /// <summary>What a write is made from: the item and its version, the pinned item and its version. Writes nothing.</summary>
+    public static readonly string Item = ReadOnly + Load("write-common") + Load("item");
+
+    /// <summary>The kept events of one item. Writes nothing.</summary>
+    public static readonly string History = ReadOnly + Load("history");
 
     /// <summary>Whether a write whose answer never came happened, and its event.</summary>
     public static readonly string Outcome = Load("outcome");
@@ -19,6 +25,12 @@ internal static class RedisScripts
 
     /// <summary>A page of live items, newest first.</summary>
     public static readonly string List = Load("read-common") + Load("list");
+
+    /// <summary>
+    /// The first line of a script that writes nothing (Redis 7): Redis then runs it where writes wait or are refused
+    /// (a replica, a paused or out-of-memory server), as it would the plain reads it replaces.
+    /// </summary>
+    private const string ReadOnly = "#!lua flags=no-writes\n";
 
     private static string Load(string name)
     {

@@ -5,7 +5,15 @@ namespace LiveFeed.Feeds;
 /// <summary>The answer of <see cref="IFeedStore.PublishAsync"/>.</summary>
 /// <param name="Item">The item as stored: the new one, or the original one on an idempotent retry.</param>
 /// <param name="Event">The new event; null when the idempotency key was seen before and nothing was appended.</param>
-public sealed record PublishResult(FeedItem Item, FeedEvent? Event);
+/// <param name="Version">The item's version; null only for an idempotent retry whose item is no longer kept.</param>
+public sealed record PublishResult(FeedItem Item, FeedEvent? Event, ItemVersion? Version)
+{
+    /// <summary>
+    /// The <see cref="FeedEventKind.Corrected"/> event that unpinned the feed's pinned item, appended just before
+    /// <see cref="Event"/> in the same atomic step, when the new item is pinned and another one was.
+    /// </summary>
+    public FeedEvent? Unpinned { get; init; }
+}
 
 /// <summary>What a correction or a retraction did.</summary>
 public enum ChangeStatus
@@ -18,16 +26,33 @@ public enum ChangeStatus
 
     /// <summary>The item is retracted: a correction is refused, a second retraction changes nothing.</summary>
     AlreadyRetracted,
+
+    /// <summary>The item is not at a version the write's <see cref="IfMatch"/> names: nothing changed.</summary>
+    VersionMismatch,
 }
 
 /// <summary>The answer of <see cref="IFeedStore.CorrectAsync"/> and <see cref="IFeedStore.RetractAsync"/>.</summary>
 /// <param name="Status">What happened.</param>
 /// <param name="Item">The item as it stands now, when it exists.</param>
 /// <param name="Event">The appended event, when <paramref name="Status"/> is <see cref="ChangeStatus.Changed"/>.</param>
-public sealed record ChangeResult(ChangeStatus Status, FeedItem? Item, FeedEvent? Event)
+/// <param name="Version">The item's version now, when it exists.</param>
+public sealed record ChangeResult(ChangeStatus Status, FeedItem? Item, FeedEvent? Event, ItemVersion? Version)
 {
     /// <summary>The answer for an unknown item.</summary>
-    public static ChangeResult NotFound { get; } = new(ChangeStatus.NotFound, null, null);
+    public static ChangeResult NotFound { get; } = new(ChangeStatus.NotFound, null, null, null);
+
+    /// <summary>
+    /// The <see cref="FeedEventKind.Corrected"/> event that unpinned the feed's pinned item, appended just before
+    /// <see cref="Event"/> in the same atomic step, when this change pinned the item and another one was.
+    /// </summary>
+    public FeedEvent? Unpinned { get; init; }
+
+    /// <summary>The answer when the item is not at a version <see cref="IfMatch"/> names.</summary>
+    public static ChangeResult Mismatch(StoredItem current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        return new ChangeResult(ChangeStatus.VersionMismatch, current.Item, null, current.Version);
+    }
 }
 
 /// <summary>A page of a feed's items, newest first, retracted ones left out.</summary>

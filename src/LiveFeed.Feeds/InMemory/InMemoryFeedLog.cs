@@ -16,6 +16,9 @@ internal sealed class InMemoryFeedLog(string epoch, FeedOptions options)
 
     public long Sequence { get; private set; }
 
+    /// <summary>The id of the feed's pinned item, or null.</summary>
+    public string? PinnedId { get; private set; }
+
     /// <summary>The oldest event a reader can still resume from (Sequence + 1 when none is kept).</summary>
     public long OldestKeptSequence => Math.Max(1, Sequence - options.EventRetention + 1);
 
@@ -27,7 +30,7 @@ internal sealed class InMemoryFeedLog(string epoch, FeedOptions options)
 
         if (isNew)
         {
-            var slot = new ItemSlot(_nextItemOrder++, item);
+            var slot = new ItemSlot(_nextItemOrder++, item, Sequence);
             _items.Add(slot);
             _itemsById[item.Id] = slot;
             if (_items.Count > options.ItemRetention)
@@ -36,6 +39,10 @@ internal sealed class InMemoryFeedLog(string epoch, FeedOptions options)
                 foreach (var dropped in _items.Take(excess))
                 {
                     _itemsById.Remove(dropped.Item.Id);
+                    if (dropped.Item.Id == PinnedId)
+                    {
+                        PinnedId = null;
+                    }
                 }
 
                 _items.RemoveRange(0, excess);
@@ -43,13 +50,46 @@ internal sealed class InMemoryFeedLog(string epoch, FeedOptions options)
         }
         else
         {
-            _itemsById[item.Id].Item = item;
+            var slot = _itemsById[item.Id];
+            slot.Item = item;
+            slot.Version = Sequence;
+        }
+
+        if (item.Pinned)
+        {
+            PinnedId = item.Id;
+        }
+        else if (item.Id == PinnedId)
+        {
+            PinnedId = null;
         }
 
         return appended;
     }
 
+    /// <summary>
+    /// Appends the events of a write that leaves <paramref name="item"/> as given: first, when it pins the item and
+    /// another is pinned, that one's unpinning (<see cref="FeedEvents.Unpin"/> at <paramref name="at"/> by
+    /// <paramref name="by"/>), then the item's own event. Returns both.
+    /// </summary>
+    public (FeedEvent? Unpinned, FeedEvent Appended) AppendWithPin(FeedEventKind kind, FeedItem item, bool isNew, DateTime at, string by)
+    {
+        FeedEvent? unpinned = null;
+        if (item.Pinned && PinnedId is { } pinnedId && pinnedId != item.Id && Find(pinnedId) is { } pinned)
+        {
+            unpinned = Append(FeedEventKind.Corrected, FeedEvents.Unpin(pinned, at, by), isNew: false);
+        }
+
+        return (unpinned, Append(kind, item, isNew));
+    }
+
     public FeedItem? Find(string itemId) => _itemsById.TryGetValue(itemId, out var slot) ? slot.Item : null;
+
+    public StoredItem? FindStored(string itemId) =>
+        _itemsById.TryGetValue(itemId, out var slot) ? new StoredItem(slot.Item, new ItemVersion(epoch, slot.Version)) : null;
+
+    /// <summary>The kept events of one item, oldest first.</summary>
+    public IReadOnlyList<FeedEvent> History(string itemId) => _events.Where(e => e.Item.Id == itemId && e.Sequence >= OldestKeptSequence).ToList();
 
     public IReadOnlyList<FeedEvent> EventsAfter(long sequence, int maxEvents)
     {
@@ -151,13 +191,16 @@ internal sealed class InMemoryFeedLog(string epoch, FeedOptions options)
         }
     }
 
-    private sealed class ItemSlot(long order, FeedItem item)
+    private sealed class ItemSlot(long order, FeedItem item, long version)
     {
         public static readonly IComparer<ItemSlot> ByOrder = Comparer<ItemSlot>.Create((a, b) => a.Order.CompareTo(b.Order));
 
         public long Order { get; } = order;
 
         public FeedItem Item { get; set; } = item;
+
+        /// <summary>The sequence of the item's latest event.</summary>
+        public long Version { get; set; } = version;
     }
 
     private sealed record IdempotencyRecord(FeedItem Item, DateTime Expires);

@@ -28,31 +28,34 @@ public sealed class InMemoryFeedStore(IOptions<FeedOptions> options, TimeProvide
             var now = time.GetUtcNow().UtcDateTime;
             if (idempotencyKey is not null && log.FindIdempotent(idempotencyKey, now) is { } original)
             {
-                return Task.FromResult(new PublishResult(log.Find(original.Id) ?? original, null));
+                var kept = log.FindStored(original.Id);
+                return Task.FromResult(new PublishResult(kept?.Item ?? original, null, kept?.Version));
             }
 
-            var appended = log.Append(FeedEventKind.Published, item, isNew: true);
+            var (unpinned, appended) = log.AppendWithPin(FeedEventKind.Published, item, isNew: true, item.PublishedAt, item.Author);
             if (idempotencyKey is not null)
             {
                 log.RememberIdempotent(idempotencyKey, item, now + Idempotency.Window);
             }
 
-            return Task.FromResult(new PublishResult(item, appended));
+            return Task.FromResult(new PublishResult(item, appended, new ItemVersion(Epoch, appended.Sequence)) { Unpinned = unpinned });
         }
     }
 
     /// <inheritdoc />
-    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, CancellationToken cancellationToken)
+    public Task<ChangeResult> CorrectAsync(
+        string feed, string itemId, ItemContent content, DateTime updatedAt, string by, IfMatch? ifMatch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        return Change(feed, itemId, current => content.Correct(current, updatedAt, by), FeedEventKind.Corrected);
+        return Change(feed, itemId, FeedEventKind.Corrected, current => content.Correct(current, updatedAt, by), updatedAt, by, ifMatch);
     }
 
     /// <inheritdoc />
-    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, CancellationToken cancellationToken) =>
-        Change(feed, itemId, current => current with { RetractedAt = retractedAt, UpdatedBy = by }, FeedEventKind.Retracted);
+    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, IfMatch? ifMatch, CancellationToken cancellationToken) =>
+        Change(feed, itemId, FeedEventKind.Retracted, current => FeedEvents.Retract(current, retractedAt, by), retractedAt, by, ifMatch);
 
-    private Task<ChangeResult> Change(string feed, string itemId, Func<FeedItem, FeedItem> change, FeedEventKind kind)
+    // The If-Match check and the write happen under the feed's lock: one atomic step.
+    private Task<ChangeResult> Change(string feed, string itemId, FeedEventKind kind, Func<FeedItem, FeedItem> change, DateTime at, string by, IfMatch? ifMatch)
     {
         if (!_feeds.TryGetValue(feed, out var log))
         {
@@ -61,34 +64,47 @@ public sealed class InMemoryFeedStore(IOptions<FeedOptions> options, TimeProvide
 
         lock (log)
         {
-            var current = log.Find(itemId);
-            if (current is null)
+            if (log.FindStored(itemId) is not { } current)
             {
                 return Task.FromResult(ChangeResult.NotFound);
             }
 
-            if (current.RetractedAt is not null)
+            if (ChangeRules.Refusal(kind, current, ifMatch) is { } refusal)
             {
-                return Task.FromResult(new ChangeResult(ChangeStatus.AlreadyRetracted, current, null));
+                return Task.FromResult(refusal);
             }
 
-            var changed = change(current);
-            var appended = log.Append(kind, changed, isNew: false);
-            return Task.FromResult(new ChangeResult(ChangeStatus.Changed, changed, appended));
+            var changed = change(current.Item);
+            var (unpinned, appended) = log.AppendWithPin(kind, changed, isNew: false, at, by);
+            return Task.FromResult(new ChangeResult(ChangeStatus.Changed, changed, appended, new ItemVersion(Epoch, appended.Sequence)) { Unpinned = unpinned });
         }
     }
 
     /// <inheritdoc />
-    public Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken)
+    public Task<StoredItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken)
     {
         if (!_feeds.TryGetValue(feed, out var log))
         {
-            return Task.FromResult<FeedItem?>(null);
+            return Task.FromResult<StoredItem?>(null);
         }
 
         lock (log)
         {
-            return Task.FromResult(log.Find(itemId));
+            return Task.FromResult(log.FindStored(itemId));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken)
+    {
+        if (!_feeds.TryGetValue(feed, out var log))
+        {
+            return Task.FromResult<IReadOnlyList<FeedEvent>?>(null);
+        }
+
+        lock (log)
+        {
+            return Task.FromResult(log.Find(itemId) is null ? null : log.History(itemId));
         }
     }
 

@@ -46,16 +46,20 @@ public sealed class SharedReadsFeedStore(IFeedStore store, TimeProvider time) : 
         store.PublishAsync(item, idempotencyKey, cancellationToken);
 
     /// <inheritdoc />
-    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, CancellationToken cancellationToken) =>
-        store.CorrectAsync(feed, itemId, content, updatedAt, by, cancellationToken);
+    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, IfMatch? ifMatch, CancellationToken cancellationToken) =>
+        store.CorrectAsync(feed, itemId, content, updatedAt, by, ifMatch, cancellationToken);
 
     /// <inheritdoc />
-    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, CancellationToken cancellationToken) =>
-        store.RetractAsync(feed, itemId, retractedAt, by, cancellationToken);
+    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, IfMatch? ifMatch, CancellationToken cancellationToken) =>
+        store.RetractAsync(feed, itemId, retractedAt, by, ifMatch, cancellationToken);
 
     /// <inheritdoc />
-    public Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) =>
+    public Task<StoredItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) =>
         store.GetItemAsync(feed, itemId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken) =>
+        store.GetHistoryAsync(feed, itemId, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<FeedSummary>> ListFeedsAsync(CancellationToken cancellationToken) => store.ListFeedsAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using LiveFeed.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -39,6 +40,18 @@ internal static class ApiProblems
             title: "The newsroom key may not write to this feed",
             detail: $"The newsroom key '{keyName}' may write to {string.Join(", ", patterns)}; not to feed '{feed}'.",
             extensions: new Dictionary<string, object?> { ["feed"] = feed });
+
+    /// <summary>412: the item is not at a version the request's If-Match names; the current item is in <c>item</c>.</summary>
+    public static ProblemHttpResult ItemChanged(FeedItem current) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status412PreconditionFailed,
+            title: "The item has changed",
+            detail: "The item is no longer at the version If-Match names (someone else changed it): nothing was changed. "
+                + "'item' is the item as it stands now; its ETag is this answer's.",
+            extensions: new Dictionary<string, object?> { ["item"] = current });
+
+    public static ProblemHttpResult InvalidIfMatch() =>
+        Invalid(ItemETags.IfMatchField, "If-Match must be '*' or a list of entity tags (\"...\"), as the ETag of the item answered.");
 
     /// <summary>
     /// Answers a problem from a middleware (outside an endpoint, where no typed result is run): sets the status

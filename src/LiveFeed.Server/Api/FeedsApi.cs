@@ -42,8 +42,13 @@ internal static class FeedsApi
 
         feed.MapPost("/items", Publish).RequireNewsroomWrite().AcceptsItem();
         feed.MapPut("/items/{id}", Correct).RequireNewsroomWrite().AcceptsItem()
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        feed.MapDelete("/items/{id}", Retract).RequireNewsroomWrite().ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        feed.MapDelete("/items/{id}", Retract).RequireNewsroomWrite().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+        // Any newsroom key may read who did what (a read, not a write: no scope applies).
+        feed.MapGet("/items/{id}/history", History).RequireNewsroomKey().ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -92,10 +97,24 @@ internal static class FeedsApi
     }
 
     public static async Task<Results<Ok<FeedItem>, ProblemHttpResult>> GetItem(
+        string feed, string id, HttpResponse response, IFeedStore store, CancellationToken cancellationToken)
+    {
+        var stored = ItemIds.IsPlausible(id) ? await store.GetItemAsync(feed, id, cancellationToken) : null;
+        if (stored is null)
+        {
+            return ApiProblems.ItemNotFound(feed, id);
+        }
+
+        // The item's version, not a hash of the body: the same tag a PUT answers and If-Match names (Caching/ keeps it).
+        response.Tag(stored.Version);
+        return TypedResults.Ok(stored.Item);
+    }
+
+    public static async Task<Results<Ok<ItemHistory>, ProblemHttpResult>> History(
         string feed, string id, IFeedStore store, CancellationToken cancellationToken)
     {
-        var item = ItemIds.IsPlausible(id) ? await store.GetItemAsync(feed, id, cancellationToken) : null;
-        return item is null ? ApiProblems.ItemNotFound(feed, id) : TypedResults.Ok(item);
+        var events = ItemIds.IsPlausible(id) ? await store.GetHistoryAsync(feed, id, cancellationToken) : null;
+        return events is null ? ApiProblems.ItemNotFound(feed, id) : TypedResults.Ok(new ItemHistory { Feed = feed, Id = id, Events = events });
     }
 
     public static async Task<Results<Ok<FeedPage>, ProblemHttpResult>> GetEvents(
@@ -149,12 +168,18 @@ internal static class FeedsApi
             metrics.Published(started);
         }
 
+        request.HttpContext.Response.Tag(result.Version);
         return TypedResults.Created($"/api/feeds/{feed}/items/{result.Item.Id}", result.Item);
     }
 
     public static async Task<Results<Ok<FeedItem>, ProblemHttpResult>> Correct(
         string feed, string id, HttpRequest request, ClaimsPrincipal user, NewsroomService newsroom, CancellationToken cancellationToken)
     {
+        if (!ItemETags.TryRead(request, out var ifMatch))
+        {
+            return ApiProblems.InvalidIfMatch();
+        }
+
         var (content, problem) = await ItemRequestReader.ReadAsync(request, cancellationToken);
         if (problem is not null)
         {
@@ -166,25 +191,41 @@ internal static class FeedsApi
             return ApiProblems.ItemNotFound(feed, id);
         }
 
-        var result = await newsroom.CorrectAsync(feed, id, content!, Author(user), cancellationToken);
+        var result = await newsroom.CorrectAsync(feed, id, content!, Author(user), ifMatch, cancellationToken);
+        request.HttpContext.Response.Tag(result.Version);
         return result.Status switch
         {
             ChangeStatus.Changed => TypedResults.Ok(result.Item!),
             ChangeStatus.AlreadyRetracted => ApiProblems.ItemRetracted(),
+            ChangeStatus.VersionMismatch => ApiProblems.ItemChanged(result.Item!),
             _ => ApiProblems.ItemNotFound(feed, id),
         };
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Retract(
-        string feed, string id, ClaimsPrincipal user, NewsroomService newsroom, CancellationToken cancellationToken)
+        string feed, string id, HttpRequest request, ClaimsPrincipal user, NewsroomService newsroom, CancellationToken cancellationToken)
     {
+        if (!ItemETags.TryRead(request, out var ifMatch))
+        {
+            return ApiProblems.InvalidIfMatch();
+        }
+
         if (!ItemIds.IsPlausible(id))
         {
             return ApiProblems.ItemNotFound(feed, id);
         }
 
-        var result = await newsroom.RetractAsync(feed, id, Author(user), cancellationToken);
-        return result.Status == ChangeStatus.NotFound ? ApiProblems.ItemNotFound(feed, id) : TypedResults.NoContent();
+        var result = await newsroom.RetractAsync(feed, id, Author(user), ifMatch, cancellationToken);
+        switch (result.Status)
+        {
+            case ChangeStatus.NotFound:
+                return ApiProblems.ItemNotFound(feed, id);
+            case ChangeStatus.VersionMismatch:
+                request.HttpContext.Response.Tag(result.Version);
+                return ApiProblems.ItemChanged(result.Item!);
+            default:
+                return TypedResults.NoContent();
+        }
     }
 
     private static string Author(ClaimsPrincipal user) => user.Identity?.Name ?? throw new InvalidOperationException("Writes require a newsroom key.");

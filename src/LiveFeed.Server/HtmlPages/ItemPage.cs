@@ -33,7 +33,7 @@ internal static class ItemPage
         FeedItem? item;
         try
         {
-            item = await store.GetItemAsync(feed, id, cancellationToken);
+            item = (await store.GetItemAsync(feed, id, cancellationToken))?.Item;
         }
         catch (FeedStoreUnavailableException exception)
         {

@@ -27,7 +27,8 @@ internal sealed class NewsroomService(
     {
         var item = content.ToNewItem(ItemIds.New(), feed, author, Now());
 
-        var result = await AppendAsync(feed, () => store.PublishAsync(item, idempotencyKey, CancellationToken.None), r => r.Event, cancellationToken);
+        var result = await AppendAsync(feed, () => store.PublishAsync(item, idempotencyKey, CancellationToken.None), r => [r.Unpinned, r.Event], cancellationToken);
+        LogUnpinned(result.Unpinned, author);
         if (result.Event is { } appended)
         {
             LiveFeedLog.Published(logger, feed, appended.Sequence, appended.Item.Id, author);
@@ -40,9 +41,11 @@ internal sealed class NewsroomService(
         return result;
     }
 
-    public async Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, string author, CancellationToken cancellationToken)
+    public async Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, string author, IfMatch? ifMatch, CancellationToken cancellationToken)
     {
-        var result = await AppendAsync(feed, () => store.CorrectAsync(feed, itemId, content, Now(), author, CancellationToken.None), r => r.Event, cancellationToken);
+        var result = await AppendAsync(
+            feed, () => store.CorrectAsync(feed, itemId, content, Now(), author, ifMatch, CancellationToken.None), r => [r.Unpinned, r.Event], cancellationToken);
+        LogUnpinned(result.Unpinned, author);
         if (result.Event is { } appended)
         {
             LiveFeedLog.Corrected(logger, feed, appended.Sequence, itemId, author);
@@ -51,9 +54,9 @@ internal sealed class NewsroomService(
         return result;
     }
 
-    public async Task<ChangeResult> RetractAsync(string feed, string itemId, string author, CancellationToken cancellationToken)
+    public async Task<ChangeResult> RetractAsync(string feed, string itemId, string author, IfMatch? ifMatch, CancellationToken cancellationToken)
     {
-        var result = await AppendAsync(feed, () => store.RetractAsync(feed, itemId, Now(), author, CancellationToken.None), r => r.Event, cancellationToken);
+        var result = await AppendAsync(feed, () => store.RetractAsync(feed, itemId, Now(), author, ifMatch, CancellationToken.None), r => [r.Event], cancellationToken);
         if (result.Event is { } appended)
         {
             LiveFeedLog.Retracted(logger, feed, appended.Sequence, itemId, author);
@@ -62,7 +65,17 @@ internal sealed class NewsroomService(
         return result;
     }
 
-    private async Task<T> AppendAsync<T>(string feed, Func<Task<T>> append, Func<T, FeedEvent?> appendedEvent, CancellationToken cancellationToken)
+    // An item unpinned because another was pinned: a correction of it, by the key that pinned the other.
+    private void LogUnpinned(FeedEvent? unpinned, string author)
+    {
+        if (unpinned is not null)
+        {
+            LiveFeedLog.Corrected(logger, unpinned.Feed, unpinned.Sequence, unpinned.Item.Id, author);
+        }
+    }
+
+    /// <summary>Runs a write and hands the events it appended (in sequence order, nulls for none) to the broadcast.</summary>
+    private async Task<T> AppendAsync<T>(string feed, Func<Task<T>> append, Func<T, FeedEvent?[]> appendedEvents, CancellationToken cancellationToken)
     {
         var gate = _gates.GetOrAdd(feed, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
@@ -71,10 +84,13 @@ internal sealed class NewsroomService(
             // Once the store is asked, the request's cancellation no longer applies: a write that the
             // store made must reach the broadcast.
             var result = await append();
-            if (appendedEvent(result) is { } stored)
+            foreach (var stored in appendedEvents(result))
             {
-                storedEvents.Stored(stored);
-                metrics.EventStored(stored);
+                if (stored is not null)
+                {
+                    storedEvents.Stored(stored);
+                    metrics.EventStored(stored);
+                }
             }
 
             return result;

@@ -84,14 +84,17 @@ public sealed class SlowStoreServer : IDisposable
         public Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken) =>
             Late(inner.PublishAsync(item, idempotencyKey, cancellationToken), WriteDelay());
 
-        public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, CancellationToken cancellationToken) =>
-            Late(inner.CorrectAsync(feed, itemId, content, updatedAt, by, cancellationToken), WriteDelay());
+        public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, IfMatch? ifMatch, CancellationToken cancellationToken) =>
+            Late(inner.CorrectAsync(feed, itemId, content, updatedAt, by, ifMatch, cancellationToken), WriteDelay());
 
-        public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, CancellationToken cancellationToken) =>
-            Late(inner.RetractAsync(feed, itemId, retractedAt, by, cancellationToken), WriteDelay());
+        public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, IfMatch? ifMatch, CancellationToken cancellationToken) =>
+            Late(inner.RetractAsync(feed, itemId, retractedAt, by, ifMatch, cancellationToken), WriteDelay());
 
-        public Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) =>
+        public Task<StoredItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) =>
             inner.GetItemAsync(feed, itemId, cancellationToken);
+
+        public Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken) =>
+            inner.GetHistoryAsync(feed, itemId, cancellationToken);
 
         public Task<ItemsSlice> ListItemsAsync(string feed, string? beforeItemId, int limit, CancellationToken cancellationToken) =>
             inner.ListItemsAsync(feed, beforeItemId, limit, cancellationToken);

@@ -53,13 +53,16 @@ public sealed class HeldReadsStore(IFeedStore inner) : IFeedStore
     public Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken) =>
         inner.PublishAsync(item, idempotencyKey, cancellationToken);
 
-    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, CancellationToken cancellationToken) =>
-        inner.CorrectAsync(feed, itemId, content, updatedAt, by, cancellationToken);
+    public Task<ChangeResult> CorrectAsync(string feed, string itemId, ItemContent content, DateTime updatedAt, string by, IfMatch? ifMatch, CancellationToken cancellationToken) =>
+        inner.CorrectAsync(feed, itemId, content, updatedAt, by, ifMatch, cancellationToken);
 
-    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, CancellationToken cancellationToken) =>
-        inner.RetractAsync(feed, itemId, retractedAt, by, cancellationToken);
+    public Task<ChangeResult> RetractAsync(string feed, string itemId, DateTime retractedAt, string by, IfMatch? ifMatch, CancellationToken cancellationToken) =>
+        inner.RetractAsync(feed, itemId, retractedAt, by, ifMatch, cancellationToken);
 
-    public Task<FeedItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) => inner.GetItemAsync(feed, itemId, cancellationToken);
+    public Task<StoredItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) => inner.GetItemAsync(feed, itemId, cancellationToken);
+
+    public Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken) =>
+        inner.GetHistoryAsync(feed, itemId, cancellationToken);
 
     public Task<IReadOnlyList<FeedSummary>> ListFeedsAsync(CancellationToken cancellationToken) => inner.ListFeedsAsync(cancellationToken);
 

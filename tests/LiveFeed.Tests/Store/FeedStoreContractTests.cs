@@ -101,7 +101,7 @@ public abstract class FeedStoreContractTests
 
         await store.PublishAsync(item, null, default);
 
-        var stored = await store.GetItemAsync(feed, item.Id, default);
+        var stored = (await store.GetItemAsync(feed, item.Id, default))?.Item;
         Assert.NotNull(stored);
         Assert.Equal(item with { Tags = [] }, stored with { Tags = [] });
         Assert.Equal(item.Tags, stored.Tags);
@@ -115,12 +115,12 @@ public abstract class FeedStoreContractTests
         var item = (await store.PublishAsync(NewItem(feed), null, default)).Item;
         var updatedAt = item.PublishedAt.AddMinutes(16);
 
-        var result = await store.CorrectAsync(feed, item.Id, Correction, updatedAt, "editor", default);
+        var result = await store.CorrectAsync(feed, item.Id, Correction, updatedAt, "editor", null, default);
 
         Assert.Equal(ChangeStatus.Changed, result.Status);
         Assert.Equal(2, result.Event!.Sequence);
         Assert.Equal(FeedEventKind.Corrected, result.Event.Kind);
-        var stored = await store.GetItemAsync(feed, item.Id, default);
+        var stored = (await store.GetItemAsync(feed, item.Id, default))?.Item;
         Assert.Equal("Corrected headline", stored!.Headline);
         Assert.Null(stored.Body);
         Assert.Equal(ItemPriority.Flash, stored.Priority);
@@ -138,8 +138,8 @@ public abstract class FeedStoreContractTests
         var feed = NewFeed();
         var item = (await store.PublishAsync(NewItem(feed) with { Pinned = true, KeyEvent = true }, null, default)).Item;
 
-        var corrected = await store.CorrectAsync(feed, item.Id, Correction with { KeyEvent = true }, item.PublishedAt.AddMinutes(1), "night desk", default);
-        var retracted = await store.RetractAsync(feed, item.Id, item.PublishedAt.AddMinutes(2), "editor", default);
+        var corrected = await store.CorrectAsync(feed, item.Id, Correction with { KeyEvent = true }, item.PublishedAt.AddMinutes(1), "night desk", null, default);
+        var retracted = await store.RetractAsync(feed, item.Id, item.PublishedAt.AddMinutes(2), "editor", null, default);
 
         Assert.Equal("night desk", corrected.Item!.UpdatedBy);
         Assert.Equal("night desk", corrected.Event!.By);
@@ -151,7 +151,217 @@ public abstract class FeedStoreContractTests
             [(FeedEventKind.Published, "desk", (string?)null, true), (FeedEventKind.Corrected, "night desk", "night desk", false), (FeedEventKind.Retracted, "editor", "editor", false)],
             page.Events.Select(e => (e.Kind, e.By, e.Item.UpdatedBy, e.Item.Pinned)));
         Assert.True(page.Events[0].Item.KeyEvent);
-        Assert.Equal("editor", (await store.GetItemAsync(feed, item.Id, default))!.UpdatedBy);
+        Assert.Equal("editor", ((await store.GetItemAsync(feed, item.Id, default))?.Item)!.UpdatedBy);
+    }
+
+    [Fact]
+    public async Task AnItemsVersionIsTheSequenceOfItsLatestEventAndEveryAnswerNamesIt()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var published = await store.PublishAsync(NewItem(feed), null, default);
+        var other = await store.PublishAsync(NewItem(feed), null, default);
+
+        var afterPublish = await store.GetItemAsync(feed, published.Item.Id, default);
+        var corrected = await store.CorrectAsync(feed, published.Item.Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        var afterCorrection = await store.GetItemAsync(feed, published.Item.Id, default);
+        var retracted = await store.RetractAsync(feed, published.Item.Id, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+
+        var epoch = published.Event!.Epoch;
+        Assert.Equal(new ItemVersion(epoch, 1), published.Version);
+        Assert.Equal(new ItemVersion(epoch, 2), other.Version);
+        Assert.Equal(new ItemVersion(epoch, 1), afterPublish!.Version);
+        Assert.Equal(new ItemVersion(epoch, 3), corrected.Version);
+        Assert.Equal(new ItemVersion(epoch, 3), afterCorrection!.Version);
+        Assert.Equal(new ItemVersion(epoch, 4), retracted.Version);
+        Assert.Equal(new ItemVersion(epoch, 2), (await store.GetItemAsync(feed, other.Item.Id, default))!.Version);
+    }
+
+    [Fact]
+    public async Task AWriteWhoseIfMatchNamesAnOlderVersionChangesNothingAndAnswersTheCurrentItem()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var published = await store.PublishAsync(NewItem(feed), null, default);
+        var corrected = await store.CorrectAsync(feed, published.Item.Id, Correction, Clock.GetUtcNow().UtcDateTime, "colleague", null, default);
+        var stale = new IfMatch([published.Version!.Value]);
+
+        var correction = await store.CorrectAsync(feed, published.Item.Id, Correction with { Headline = "Mine" }, Clock.GetUtcNow().UtcDateTime, "editor", stale, default);
+        var retraction = await store.RetractAsync(feed, published.Item.Id, Clock.GetUtcNow().UtcDateTime, "editor", stale, default);
+
+        foreach (var refused in new[] { correction, retraction })
+        {
+            Assert.Equal(ChangeStatus.VersionMismatch, refused.Status);
+            Assert.Null(refused.Event);
+            Assert.Equal(("Corrected headline", "colleague"), (refused.Item!.Headline, refused.Item.UpdatedBy));
+            Assert.Equal(corrected.Version, refused.Version);
+        }
+
+        Assert.Equal(2, (await store.ReadAsync(feed, null, 10, default)).Sequence);
+        Assert.Null((await store.GetItemAsync(feed, published.Item.Id, default))!.Item.RetractedAt);
+    }
+
+    [Fact]
+    public async Task AWriteWhoseIfMatchNamesTheCurrentVersionOrAnyGoesThrough()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var published = await store.PublishAsync(NewItem(feed), null, default);
+        var elsewhere = new ItemVersion("another-epoch", 1);
+
+        var corrected = await store.CorrectAsync(
+            feed, published.Item.Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", new IfMatch([elsewhere, published.Version!.Value]), default);
+        var retracted = await store.RetractAsync(feed, published.Item.Id, Clock.GetUtcNow().UtcDateTime, "editor", IfMatch.Any, default);
+        var again = await store.RetractAsync(feed, published.Item.Id, Clock.GetUtcNow().UtcDateTime, "editor", new IfMatch([corrected.Version!.Value]), default);
+        var correctedRetracted = await store.CorrectAsync(
+            feed, published.Item.Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", new IfMatch([corrected.Version!.Value]), default);
+
+        Assert.Equal(ChangeStatus.Changed, corrected.Status);
+        Assert.Equal(ChangeStatus.Changed, retracted.Status);
+        Assert.Equal(ChangeStatus.VersionMismatch, again.Status);
+        Assert.Equal(ChangeStatus.AlreadyRetracted, correctedRetracted.Status);
+        Assert.Equal(3, (await store.ReadAsync(feed, null, 10, default)).Sequence);
+    }
+
+    [Fact]
+    public async Task OfTwoCorrectionsMadeAtOnceOnTheSameVersionExactlyOneGoesThroughEveryRound()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var item = await store.PublishAsync(NewItem(feed), null, default);
+        var version = item.Version!.Value;
+
+        for (var round = 0; round < 20; round++)
+        {
+            var ifMatch = new IfMatch([version]);
+            var results = await Task.WhenAll(new[] { "first", "second" }.Select(editor => Task.Run(() =>
+                store.CorrectAsync(feed, item.Item.Id, Correction with { Headline = $"{editor} {round}" }, Clock.GetUtcNow().UtcDateTime, editor, ifMatch, default))));
+
+            Assert.Equal([ChangeStatus.Changed, ChangeStatus.VersionMismatch], results.Select(r => r.Status).Order());
+            var winner = results.Single(r => r.Status == ChangeStatus.Changed);
+            var loser = results.Single(r => r.Status == ChangeStatus.VersionMismatch);
+            Assert.Equal(winner.Item!.Headline, loser.Item!.Headline);
+            version = winner.Version!.Value;
+        }
+
+        Assert.Equal(21, (await store.ReadAsync(feed, null, 10, default)).Sequence);
+    }
+
+    [Fact]
+    public async Task AnItemsHistoryIsItsKeptEventsOldestFirstWithWhoMadeEach()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var item = (await store.PublishAsync(NewItem(feed), null, default)).Item;
+        await store.PublishAsync(NewItem(feed, "Other"), null, default);
+        await store.CorrectAsync(feed, item.Id, Correction, Clock.GetUtcNow().UtcDateTime, "night desk", null, default);
+        await store.PublishAsync(NewItem(feed, "Another"), null, default);
+        await store.RetractAsync(feed, item.Id, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+
+        var history = await store.GetHistoryAsync(feed, item.Id, default);
+
+        Assert.Equal(
+            [(1L, FeedEventKind.Published, "desk"), (3L, FeedEventKind.Corrected, "night desk"), (5L, FeedEventKind.Retracted, "editor")],
+            history!.Select(e => (e.Sequence, e.Kind, e.By)));
+        Assert.All(history!, e => Assert.Equal(item.Id, e.Item.Id));
+        Assert.Null(await store.GetHistoryAsync(feed, "nosuchitem", default));
+        Assert.Null(await store.GetHistoryAsync(NewFeed(), item.Id, default));
+    }
+
+    [Fact]
+    public async Task AnItemsHistoryHoldsOnlyTheEventsStillKept()
+    {
+        var store = await CreateStoreAsync(eventRetention: 3);
+        var feed = NewFeed();
+        var item = (await store.PublishAsync(NewItem(feed), null, default)).Item;
+        await store.CorrectAsync(feed, item.Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        await PublishManyAsync(store, feed, 2);
+        await store.CorrectAsync(feed, item.Id, Correction with { Headline = "Again" }, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+
+        var history = await store.GetHistoryAsync(feed, item.Id, default);
+
+        Assert.Equal([5L], history!.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task PinningAnItemUnpinsThePinnedOneWithItsOwnCorrectedEventJustBefore()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var first = await store.PublishAsync(NewItem(feed, "First summary") with { Pinned = true }, null, default);
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        var second = await store.PublishAsync(NewItem(feed, "Second summary") with { Pinned = true, Author = "night desk" }, null, default);
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        var pinnedAt = Clock.GetUtcNow().UtcDateTime;
+        var third = await store.CorrectAsync(feed, first.Item.Id, Correction with { Pinned = true }, pinnedAt, "editor", null, default);
+
+        Assert.Null(first.Unpinned);
+        var unpinnedFirst = second.Unpinned!;
+        Assert.Equal((2L, FeedEventKind.Corrected, first.Item.Id, false), (unpinnedFirst.Sequence, unpinnedFirst.Kind, unpinnedFirst.Item.Id, unpinnedFirst.Item.Pinned));
+        Assert.Equal(("night desk", "night desk", second.Item.PublishedAt), (unpinnedFirst.By, unpinnedFirst.Item.UpdatedBy, unpinnedFirst.Item.UpdatedAt));
+        Assert.Equal(3, second.Event!.Sequence);
+        var unpinnedSecond = third.Unpinned!;
+        Assert.Equal((4L, second.Item.Id, false, "editor", pinnedAt), (unpinnedSecond.Sequence, unpinnedSecond.Item.Id, unpinnedSecond.Item.Pinned, unpinnedSecond.By, unpinnedSecond.Item.UpdatedAt));
+        Assert.Equal(5, third.Event!.Sequence);
+        var page = await store.ReadAsync(feed, new FeedPosition(first.Event!.Epoch, 0), 10, default);
+        Assert.Equal(
+            [(first.Item.Id, true), (first.Item.Id, false), (second.Item.Id, true), (second.Item.Id, false), (first.Item.Id, true)],
+            page.Events.Select(e => (e.Item.Id, e.Item.Pinned)));
+        Assert.Equal([first.Item.Id], (await store.ListItemsAsync(feed, null, 10, default)).Items.Where(i => i.Pinned).Select(i => i.Id));
+        Assert.Equal(new ItemVersion(first.Event.Epoch, 4), (await store.GetItemAsync(feed, second.Item.Id, default))!.Version);
+    }
+
+    [Fact]
+    public async Task CorrectingThePinnedItemKeepingItPinnedUnpinsNothing()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var pinned = await store.PublishAsync(NewItem(feed) with { Pinned = true }, null, default);
+
+        var corrected = await store.CorrectAsync(feed, pinned.Item.Id, Correction with { Pinned = true }, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        var unpinned = await store.CorrectAsync(feed, pinned.Item.Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        var next = await store.PublishAsync(NewItem(feed) with { Pinned = true }, null, default);
+
+        Assert.Null(corrected.Unpinned);
+        Assert.Equal(2, corrected.Event!.Sequence);
+        Assert.False(unpinned.Item!.Pinned);
+        Assert.Null(next.Unpinned);
+        Assert.Equal(4, next.Event!.Sequence);
+    }
+
+    [Fact]
+    public async Task RetractingThePinnedItemUnpinsItSoTheNextPinUnpinsNothing()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var pinned = await store.PublishAsync(NewItem(feed) with { Pinned = true }, null, default);
+
+        var retracted = await store.RetractAsync(feed, pinned.Item.Id, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        var repin = await store.CorrectAsync(feed, pinned.Item.Id, Correction with { Pinned = true }, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        var next = await store.PublishAsync(NewItem(feed) with { Pinned = true }, null, default);
+
+        Assert.False(retracted.Event!.Item.Pinned);
+        Assert.False((await store.GetItemAsync(feed, pinned.Item.Id, default))!.Item.Pinned);
+        Assert.Equal(ChangeStatus.AlreadyRetracted, repin.Status);
+        Assert.Null(next.Unpinned);
+        Assert.Equal(3, next.Event!.Sequence);
+    }
+
+    [Fact]
+    public async Task TwoWritesPinningTwoItemsAtOnceLeaveExactlyOnePinnedEveryRound()
+    {
+        var store = await CreateStoreAsync();
+        var feed = NewFeed();
+        var items = await PublishManyAsync(store, feed, 2);
+
+        for (var round = 0; round < 20; round++)
+        {
+            await Task.WhenAll(items.Select(item => Task.Run(() =>
+                store.CorrectAsync(feed, item.Id, Correction with { Headline = $"{item.Id} {round}", Pinned = true }, Clock.GetUtcNow().UtcDateTime, "editor", null, default))));
+
+            var listed = await store.ListItemsAsync(feed, null, 10, default);
+            Assert.Single(listed.Items, i => i.Pinned);
+        }
     }
 
     [Fact]
@@ -161,9 +371,9 @@ public abstract class FeedStoreContractTests
         var feed = NewFeed();
         await store.PublishAsync(NewItem(feed), null, default);
 
-        var corrected = await store.CorrectAsync(feed, "nosuchitem", Correction, Clock.GetUtcNow().UtcDateTime, "editor", default);
-        var retracted = await store.RetractAsync(feed, "nosuchitem", Clock.GetUtcNow().UtcDateTime, "editor", default);
-        var onUnknownFeed = await store.RetractAsync(NewFeed(), "nosuchitem", Clock.GetUtcNow().UtcDateTime, "editor", default);
+        var corrected = await store.CorrectAsync(feed, "nosuchitem", Correction, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        var retracted = await store.RetractAsync(feed, "nosuchitem", Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        var onUnknownFeed = await store.RetractAsync(NewFeed(), "nosuchitem", Clock.GetUtcNow().UtcDateTime, "editor", null, default);
 
         Assert.Equal(ChangeStatus.NotFound, corrected.Status);
         Assert.Equal(ChangeStatus.NotFound, retracted.Status);
@@ -179,15 +389,15 @@ public abstract class FeedStoreContractTests
         var item = (await store.PublishAsync(NewItem(feed), null, default)).Item;
         var retractedAt = item.PublishedAt.AddMinutes(3);
 
-        var first = await store.RetractAsync(feed, item.Id, retractedAt, "editor", default);
-        var second = await store.RetractAsync(feed, item.Id, retractedAt.AddMinutes(1), "editor", default);
+        var first = await store.RetractAsync(feed, item.Id, retractedAt, "editor", null, default);
+        var second = await store.RetractAsync(feed, item.Id, retractedAt.AddMinutes(1), "editor", null, default);
 
         Assert.Equal(ChangeStatus.Changed, first.Status);
         Assert.Equal(FeedEventKind.Retracted, first.Event!.Kind);
         Assert.Equal(retractedAt, first.Event.Item.RetractedAt);
         Assert.Equal(ChangeStatus.AlreadyRetracted, second.Status);
         Assert.Null(second.Event);
-        Assert.Equal(retractedAt, (await store.GetItemAsync(feed, item.Id, default))!.RetractedAt);
+        Assert.Equal(retractedAt, ((await store.GetItemAsync(feed, item.Id, default))?.Item)!.RetractedAt);
         Assert.Equal(2, (await store.ReadAsync(feed, null, 10, default)).Sequence);
     }
 
@@ -197,13 +407,13 @@ public abstract class FeedStoreContractTests
         var store = await CreateStoreAsync();
         var feed = NewFeed();
         var item = (await store.PublishAsync(NewItem(feed), null, default)).Item;
-        await store.RetractAsync(feed, item.Id, item.PublishedAt, "editor", default);
+        await store.RetractAsync(feed, item.Id, item.PublishedAt, "editor", null, default);
 
-        var result = await store.CorrectAsync(feed, item.Id, Correction, item.PublishedAt, "editor", default);
+        var result = await store.CorrectAsync(feed, item.Id, Correction, item.PublishedAt, "editor", null, default);
 
         Assert.Equal(ChangeStatus.AlreadyRetracted, result.Status);
         Assert.Null(result.Event);
-        Assert.Equal("Headline", (await store.GetItemAsync(feed, item.Id, default))!.Headline);
+        Assert.Equal("Headline", ((await store.GetItemAsync(feed, item.Id, default))?.Item)!.Headline);
     }
 
     [Fact]
@@ -212,7 +422,7 @@ public abstract class FeedStoreContractTests
         var store = await CreateStoreAsync();
         var feed = NewFeed();
         var items = await PublishManyAsync(store, feed, 7);
-        await store.RetractAsync(feed, items[4].Id, Clock.GetUtcNow().UtcDateTime, "editor", default);
+        await store.RetractAsync(feed, items[4].Id, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
 
         var first = await store.ListItemsAsync(feed, null, 3, default);
         var second = await store.ListItemsAsync(feed, first.Items[^1].Id, 3, default);
@@ -240,7 +450,7 @@ public abstract class FeedStoreContractTests
         var store = await CreateStoreAsync(snapshotSize: 3);
         var feed = NewFeed();
         var items = await PublishManyAsync(store, feed, 5);
-        await store.RetractAsync(feed, items[3].Id, Clock.GetUtcNow().UtcDateTime, "editor", default);
+        await store.RetractAsync(feed, items[3].Id, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
 
         var page = await store.ReadAsync(feed, null, 100, default);
 
@@ -256,7 +466,7 @@ public abstract class FeedStoreContractTests
         var store = await CreateStoreAsync();
         var feed = NewFeed();
         var items = await PublishManyAsync(store, feed, 4);
-        await store.CorrectAsync(feed, items[0].Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", default);
+        await store.CorrectAsync(feed, items[0].Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
         var epoch = (await store.ReadAsync(feed, null, 1, default)).Epoch;
 
         var page = await store.ReadAsync(feed, new FeedPosition(epoch, 2), 100, default);
@@ -347,8 +557,8 @@ public abstract class FeedStoreContractTests
         var store = await CreateStoreAsync(snapshotSize: 3, eventRetention: 5);
         var feed = NewFeed();
         var items = await PublishManyAsync(store, feed, 10);
-        await store.CorrectAsync(feed, items[8].Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", default);
-        await store.RetractAsync(feed, items[9].Id, Clock.GetUtcNow().UtcDateTime, "editor", default);
+        await store.CorrectAsync(feed, items[8].Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        await store.RetractAsync(feed, items[9].Id, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
         var epoch = (await store.ReadAsync(feed, null, 1, default)).Epoch;
 
         // Sequence 12, events 8 to 12 kept: no position, stale, the oldest resumable, kept, at the head, ahead,
@@ -405,8 +615,8 @@ public abstract class FeedStoreContractTests
 
         Assert.Equal(["Item 5", "Item 4", "Item 3"], listed.Items.Select(i => i.Headline));
         Assert.False(listed.HasOlder);
-        Assert.Null(await store.GetItemAsync(feed, items[0].Id, default));
-        Assert.Equal(ChangeStatus.NotFound, (await store.RetractAsync(feed, items[0].Id, Clock.GetUtcNow().UtcDateTime, "editor", default)).Status);
+        Assert.Null((await store.GetItemAsync(feed, items[0].Id, default))?.Item);
+        Assert.Equal(ChangeStatus.NotFound, (await store.RetractAsync(feed, items[0].Id, Clock.GetUtcNow().UtcDateTime, "editor", null, default)).Status);
     }
 
     [Fact]

@@ -55,8 +55,8 @@ public sealed class RedisFeedStoreTests(RedisStoreFixture redis) : FeedStoreCont
         // Redis holds every write (the change scripts, not the reads before them) for longer than the client's 5 s
         // timeout, then runs them.
         Assert.StartsWith("+OK", await redis.Server.SendAsync("CLIENT PAUSE 7000 WRITE\r\n"), StringComparison.Ordinal);
-        var correction = store.CorrectAsync(feed, corrected.Id, new ItemContent("Corrected late", null, ItemPriority.Normal, [], null), DateTime.UnixEpoch.AddDays(1), "editor", default);
-        var retraction = store.RetractAsync(feed, retracted.Id, DateTime.UnixEpoch.AddDays(1), "editor", default);
+        var correction = store.CorrectAsync(feed, corrected.Id, new ItemContent("Corrected late", null, ItemPriority.Normal, [], null), DateTime.UnixEpoch.AddDays(1), "editor", null, default);
+        var retraction = store.RetractAsync(feed, retracted.Id, DateTime.UnixEpoch.AddDays(1), "editor", null, default);
         var results = await Task.WhenAll(correction, retraction);
 
         Assert.All(results, result => Assert.Equal(ChangeStatus.Changed, result.Status));
@@ -80,7 +80,7 @@ public sealed class RedisFeedStoreTests(RedisStoreFixture redis) : FeedStoreCont
         await Assert.ThrowsAsync<FeedStoreUnavailableException>(() => store.PublishAsync(late, null, default));
 
         Assert.Equal("none", (string?)outcome[0]);
-        Assert.Null(await store.GetItemAsync(feed, late.Id, default));
+        Assert.Null((await store.GetItemAsync(feed, late.Id, default))?.Item);
         var page = await store.ReadAsync(feed, null, 10, default);
         Assert.Equal(first.Event!.Sequence, page.Sequence);
         Assert.Equal([first.Item.Id], page.Items.Select(i => i.Id));
@@ -129,7 +129,7 @@ public sealed class RedisFeedStoreTests(RedisStoreFixture redis) : FeedStoreCont
 
         Assert.Equal(
             [$"tagged:{{{feed}}}:events", $"tagged:{{{feed}}}:idempotency:key", $"tagged:{{{feed}}}:items",
-                $"tagged:{{{feed}}}:live", $"tagged:{{{feed}}}:meta", $"tagged:{{{feed}}}:order"],
+                $"tagged:{{{feed}}}:live", $"tagged:{{{feed}}}:meta", $"tagged:{{{feed}}}:order", $"tagged:{{{feed}}}:versions"],
             feedKeys);
     }
 
@@ -168,9 +168,9 @@ public sealed class RedisFeedStoreTests(RedisStoreFixture redis) : FeedStoreCont
         await database.SortedSetAddAsync(keys.ItemOrder(feed), "old1", 1);
         await database.SortedSetAddAsync(keys.LiveItems(feed), "old1", 1);
 
-        var item = await store.GetItemAsync(feed, "old1", default);
+        var item = (await store.GetItemAsync(feed, "old1", default))?.Item;
         var page = await store.ReadAsync(feed, new FeedPosition("v1epoch", 0), 10, default);
-        var corrected = await store.CorrectAsync(feed, "old1", new ItemContent("Now pinned", null, ItemPriority.Normal, [], null, Pinned: true), DateTime.UnixEpoch, "editor", default);
+        var corrected = await store.CorrectAsync(feed, "old1", new ItemContent("Now pinned", null, ItemPriority.Normal, [], null, Pinned: true), DateTime.UnixEpoch, "editor", null, default);
 
         Assert.Equal((false, false, (string?)null), (item!.Pinned, item.KeyEvent, item.UpdatedBy));
         Assert.Equal([("desk", "Old"), ("desk", "Old, corrected")], page.Events.Select(e => (e.By, e.Item.Headline)));
