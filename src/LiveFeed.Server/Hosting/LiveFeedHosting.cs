@@ -1,5 +1,6 @@
 using LiveFeed.Server.Api;
 using LiveFeed.Server.ApiDocs;
+using LiveFeed.Server.Audience;
 using LiveFeed.Server.Broadcast;
 using LiveFeed.Server.Compression;
 using LiveFeed.Server.Cors;
@@ -41,6 +42,9 @@ internal static class LiveFeedHosting
 
         // Server-Sent Events streams of a feed, for clients with no SignalR library.
         builder.Services.AddFeedStreams();
+
+        // Readers following each feed right now, on every instance (GET /api/feeds/{feed}/audience).
+        builder.AddAudience();
 
         // Newsroom keys authenticate writes; the newsroom service publishes, corrects and retracts.
         builder.AddNewsroom();
@@ -106,6 +110,7 @@ internal static class LiveFeedHosting
         app.MapFeedHub();
         app.MapFeedsApi();
         app.MapNewsroomApi();
+        app.MapAudience();
         app.MapFeedStreams();
         app.MapFeedDocuments();
         app.MapHtmlPages();

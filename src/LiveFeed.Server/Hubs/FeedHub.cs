@@ -66,7 +66,7 @@ internal sealed class FeedHub(IFeedStore store, ReaderSubscriptions readers, Liv
             throw StoreUnreachable();
         }
 
-        metrics.Subscribed(page, hadPosition: position is not null, added);
+        metrics.Subscribed(page, hadPosition: position is not null);
         LiveFeedLog.Subscribed(logger, Context.ConnectionId, feed, page.Reset ? "reset" : $"{page.Events.Count} events", page.Sequence);
         return page;
     }
@@ -80,10 +80,7 @@ internal sealed class FeedHub(IFeedStore store, ReaderSubscriptions readers, Liv
         }
 
         await Groups.RemoveFromGroupAsync(Context.ConnectionId, FeedGroups.For(feed), Context.ConnectionAborted);
-        if (readers.Find(Context.ConnectionId)?.Remove(feed) == true)
-        {
-            metrics.Unsubscribed();
-        }
+        readers.Find(Context.ConnectionId)?.Remove(feed);
     }
 
     /// <inheritdoc />
@@ -99,7 +96,8 @@ internal sealed class FeedHub(IFeedStore store, ReaderSubscriptions readers, Liv
     /// <inheritdoc />
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        metrics.ReaderDisconnected(Transport(), readers.Forget(Context.ConnectionId));
+        readers.Forget(Context.ConnectionId);
+        metrics.ReaderDisconnected(Transport());
         LiveFeedLog.ReaderDisconnected(logger, Context.ConnectionId, exception);
         return Task.CompletedTask;
     }

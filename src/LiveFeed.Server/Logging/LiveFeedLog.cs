@@ -83,6 +83,9 @@ internal static partial class LiveFeedLog
     [LoggerMessage(41, LogLevel.Warning, "No newsroom key is configured (Newsroom:ApiKeys): every write will answer 401")]
     public static partial void NoNewsroomKeys(ILogger logger);
 
+    [LoggerMessage(26, LogLevel.Debug, "Could not report this instance's readers to Redis; the next report tries again")]
+    public static partial void AudienceNotReported(ILogger logger, Exception exception);
+
     [LoggerMessage(42, LogLevel.Information, "Newsroom keys read again after a configuration change: {Keys} keys, {Scoped} of them scoped")]
     public static partial void NewsroomKeysReloaded(ILogger logger, int keys, int scoped);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using LiveFeed.Contracts;
+using LiveFeed.Server.Audience;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Limits;
 
@@ -27,9 +28,6 @@ internal sealed class LiveFeedMetrics
     // livefeed_readers_connected{transport}
     private readonly UpDownCounter<long> _readersConnected;
 
-    // livefeed_subscriptions
-    private readonly UpDownCounter<long> _subscriptions;
-
     // livefeed_subscribes_total, livefeed_resumes_total, livefeed_resets_total
     private readonly Counter<long> _subscribes;
     private readonly Counter<long> _resumes;
@@ -43,9 +41,15 @@ internal sealed class LiveFeedMetrics
 
     // livefeed_readers_dropped_total and livefeed_reader_outbox_bytes are read from the readers' outboxes
     // when scraped (ReaderOutboxes keeps the counts; the outboxes are on every send's path).
-    public LiveFeedMetrics(IMeterFactory meterFactory, ReaderOutboxes outboxes, ConnectionSetups setups)
+    public LiveFeedMetrics(IMeterFactory meterFactory, ReaderOutboxes outboxes, ConnectionSetups setups, FeedAudience audience)
     {
         var meter = meterFactory.Create(MeterName);
+
+        // livefeed_subscriptions: this instance's audience (FeedAudience), what it reports for GET /api/feeds/{feed}/audience.
+        // No feed label: feed names are the newsroom's to make, without bound.
+        meter.CreateObservableUpDownCounter(
+            "livefeed.subscriptions", () => audience.Total, "{subscription}",
+            "Feeds followed by the readers connected to this instance, hub connections and streams (a reader following 3 feeds counts 3): the audience this instance reports; summed over instances, every feed's audience.");
         meter.CreateObservableUpDownCounter(
             "livefeed.connection_setups", () => setups.InProgress, "{setup}",
             "Hub connections being set up on this instance now: negotiates being answered, and connections whose SignalR handshake is not done yet.");
@@ -64,8 +68,6 @@ internal sealed class LiveFeedMetrics
             "livefeed.messages.pushed", "{message}", "FeedEvent messages this instance sent to a feed's readers (one per event: SignalR writes it to every subscribed reader, on other instances through the backplane).");
         _readersConnected = meter.CreateUpDownCounter<long>(
             "livefeed.readers.connected", "{reader}", "Readers connected to this instance's hub, by transport.");
-        _subscriptions = meter.CreateUpDownCounter<long>(
-            "livefeed.subscriptions", "{subscription}", "Feeds followed by the readers connected to this instance (a reader following 3 feeds counts 3).");
         _subscribes = meter.CreateCounter<long>(
             "livefeed.subscribes", "{subscribe}", "Subscribe calls answered by this instance's hub.");
         _resumes = meter.CreateCounter<long>(
@@ -94,35 +96,19 @@ internal sealed class LiveFeedMetrics
 
     public void ReaderConnected(string transport) => _readersConnected.Add(1, new KeyValuePair<string, object?>("transport", transport));
 
-    /// <summary>A reader left; <paramref name="subscriptions"/> is the number of feeds it still followed.</summary>
-    public void ReaderDisconnected(string transport, int subscriptions)
-    {
-        _readersConnected.Add(-1, new KeyValuePair<string, object?>("transport", transport));
-        if (subscriptions > 0)
-        {
-            _subscriptions.Add(-subscriptions);
-        }
-    }
+    public void ReaderDisconnected(string transport) => _readersConnected.Add(-1, new KeyValuePair<string, object?>("transport", transport));
 
     /// <summary>A Subscribe was answered with <paramref name="page"/>.</summary>
     /// <param name="page">The answer.</param>
     /// <param name="hadPosition">The reader gave a position (it is resuming).</param>
-    /// <param name="added">The connection did not follow the feed before.</param>
-    public void Subscribed(FeedPage page, bool hadPosition, bool added)
+    public void Subscribed(FeedPage page, bool hadPosition)
     {
         _subscribes.Add(1);
-        if (added)
-        {
-            _subscriptions.Add(1);
-        }
-
         if (hadPosition)
         {
             (page.Reset ? _resets : _resumes).Add(1);
         }
     }
-
-    public void Unsubscribed() => _subscriptions.Add(-1);
 
     /// <summary>The store could not be reached; <paramref name="source"/> is <c>api</c> or <c>hub</c>.</summary>
     public void StoreError(string source) => _storeErrors.Add(1, new KeyValuePair<string, object?>("source", source));

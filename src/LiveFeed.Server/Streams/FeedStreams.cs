@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using LiveFeed.Contracts;
 using LiveFeed.Feeds;
+using LiveFeed.Server.Audience;
 using LiveFeed.Server.Broadcast;
 
 namespace LiveFeed.Server.Streams;
@@ -8,9 +9,10 @@ namespace LiveFeed.Server.Streams;
 /// <summary>
 /// This instance's Server-Sent Events streams, by feed: one <see cref="FeedSequence"/> per feed that has a stream. It
 /// hears every stored event through <see cref="StoredEvents"/> (this instance's and, with Redis, every other
-/// instance's) and sends a comment line to every stream every <see cref="StreamTiming.KeepAlive"/>.
+/// instance's) and sends a comment line to every stream every <see cref="StreamTiming.KeepAlive"/>. Each stream counts
+/// in its feed's <see cref="FeedAudience"/> from joining to leaving.
 /// </summary>
-internal sealed class FeedStreams(IFeedStore store, EventStreamRecords records, StreamTiming timing, ILogger<FeedStreams> logger)
+internal sealed class FeedStreams(IFeedStore store, EventStreamRecords records, StreamTiming timing, FeedAudience audience, ILogger<FeedStreams> logger)
     : BackgroundService, IStoredEventListener
 {
     private readonly ConcurrentDictionary<string, FeedSequence> _feeds = new(StringComparer.Ordinal);
@@ -26,6 +28,7 @@ internal sealed class FeedStreams(IFeedStore store, EventStreamRecords records, 
             var sequence = _feeds.GetOrAdd(stream.Feed, feed => new FeedSequence(feed, store, records, timing, logger));
             if (sequence.TryJoin(stream))
             {
+                audience.Joined(stream.Feed);
                 return sequence;
             }
 
@@ -36,6 +39,7 @@ internal sealed class FeedStreams(IFeedStore store, EventStreamRecords records, 
 
     public void Leave(FeedSequence sequence, FeedStream stream)
     {
+        audience.Left(stream.Feed);
         if (sequence.Leave(stream))
         {
             _feeds.TryRemove(KeyValuePair.Create(sequence.Feed, sequence));

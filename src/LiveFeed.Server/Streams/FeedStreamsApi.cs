@@ -114,7 +114,7 @@ internal static class FeedStreamsApi
             var page = await store.ReadAsync(feed, position, int.MaxValue, context.RequestAborted);
             connected = true;
             metrics.ReaderConnected(Transport);
-            metrics.Subscribed(page, hadPosition: position is not null, added: true);
+            metrics.Subscribed(page, hadPosition: position is not null);
             LiveFeedLog.StreamOpened(logger, id, feed, page.Reset ? "reset" : $"{page.Events.Count} events", page.Sequence);
 
             var (least, most) = timing.Retry;
@@ -131,7 +131,7 @@ internal static class FeedStreamsApi
             await stream.FinishAsync();
             if (connected)
             {
-                metrics.ReaderDisconnected(Transport, subscriptions: 1);
+                metrics.ReaderDisconnected(Transport);
                 LiveFeedLog.StreamClosed(logger, id);
             }
         }

@@ -18,6 +18,7 @@ public sealed class OpenApiTests(ApiServerFixture fixture) : IClassFixture<ApiSe
         { "delete", "/api/feeds/{feed}/items/{id}", ["204", "400", "401", "403", "404", "503"], true },
         // v2: the key's name and scope.
         { "get", "/api/newsroom/me", ["200", "401"], true },
+        { "get", "/api/feeds/{feed}/audience", ["200", "400", "401", "503"], true },
         // Reads: 400 for a bad feed name or query, 503 when the store cannot be reached.
         { "get", "/api/feeds/{feed}/items", ["200", "400", "503"], false },
         { "get", "/api/feeds/{feed}/items/{id}", ["200", "400", "404", "503"], false },
