@@ -7,6 +7,7 @@ import { formatAge, formatFull, formatTime, linkHost, newItemsLabel, toDate } fr
 const MAX_ITEMS = 200;
 const AGE_REFRESH_MS = 15000;
 const ANNOUNCED_KEPT = 5;
+const MAX_KEY_EVENTS = 50;
 const NO_NEWS = "No news yet. New items appear here the moment they are published.";
 const PRIORITY_LABELS = { flash: "Flash", urgent: "Urgent" };
 const STATE_LABELS = {
@@ -60,6 +61,10 @@ export function renderItemContent(document, item, now = new Date(), address = nu
   meta.append(age);
   if (PRIORITY_LABELS[item.priority]) {
     meta.append(element(document, "span", "lf-priority", PRIORITY_LABELS[item.priority]));
+  }
+
+  if (item.keyEvent) {
+    meta.append(element(document, "span", "lf-key-badge", "Key event"));
   }
 
   article.append(meta);
@@ -149,8 +154,27 @@ function buildColumn(document, title, headingLevel) {
   // "Loading…" until the first page arrives: a feed that could not be read yet is not an empty feed.
   const empty = element(document, "p", "lf-empty", "Loading…");
 
-  column.append(header, newBar, list, empty, buildAnnouncer(document));
-  return { column, heading, status, newBar, newButton, list, empty, announcer: column.lastChild };
+  const pinnedBox = buildPinned(document);
+  const keyBox = buildKeyEvents(document, headingLevel + 1);
+  column.append(header, pinnedBox, keyBox, newBar, list, empty, buildAnnouncer(document));
+  return { column, heading, status, newBar, newButton, list, empty, announcer: column.lastChild, pinnedBox, keyBox };
+}
+
+// Above the list: the feed's pinned item ("What we know so far"), not in the list while pinned.
+function buildPinned(document) {
+  const box = element(document, "div", "lf-pinned");
+  box.hidden = true;
+  box.append(element(document, "p", "lf-pinned-label", "Pinned"), element(document, "div", "lf-pinned-entry"));
+  return box;
+}
+
+// Above the list: the items marked key events, newest first, each linking to the item.
+function buildKeyEvents(document, headingLevel) {
+  const box = element(document, "nav", "lf-key-events");
+  box.setAttribute("aria-label", "Key events");
+  box.hidden = true;
+  box.append(element(document, `h${Math.min(headingLevel, 6)}`, "lf-key-title", "Key events"), element(document, "ol", "lf-key-list"));
+  return box;
 }
 
 // The column's live region: what screen readers announce. Not the list itself, whose ages and times
@@ -168,8 +192,15 @@ function adoptColumn(column) {
   const part = (selector) => column.querySelector(selector);
   const status = part(".lf-status");
   status.hidden = false;
-  // (A column rendered by an older server has no announcer: it gets one.)
-  const announcer = part(".lf-announcer") ?? column.appendChild(buildAnnouncer(column.ownerDocument));
+  // (A column rendered by an older server has no announcer, pinned item or key events: it gets them.)
+  const document = column.ownerDocument;
+  const announcer = part(".lf-announcer") ?? column.appendChild(buildAnnouncer(document));
+  const afterHead = (made) => {
+    part(".lf-column-head").after(made);
+    return made;
+  };
+  const keyBox = part(".lf-key-events") ?? afterHead(buildKeyEvents(document, Number(part(".lf-column-title").tagName[1]) + 1));
+  const pinnedBox = part(".lf-pinned") ?? afterHead(buildPinned(document));
   return {
     column,
     heading: part(".lf-column-title"),
@@ -179,6 +210,8 @@ function adoptColumn(column) {
     list: part(".lf-items"),
     empty: part(".lf-empty"),
     announcer,
+    pinnedBox,
+    keyBox,
   };
 }
 
@@ -202,10 +235,18 @@ export function renderedColumn(container) {
       publishedAt: entry.querySelector("time.lf-time")?.dateTime,
     },
   }));
+  const pinned = column.querySelector(".lf-pinned-entry[data-id]");
   return {
     column,
     position: epoch !== undefined && /^\d+$/.test(sequence ?? "") ? { epoch, sequence: Number(sequence) } : null,
     items,
+    pinned: pinned ? { id: pinned.dataset.id, pinned: true } : null,
+    keyEvents: [...column.querySelectorAll(".lf-key-list > [data-id]")].map((entry) => ({
+      id: entry.dataset.id,
+      keyEvent: true,
+      headline: entry.querySelector(".lf-key-headline")?.textContent ?? "",
+      publishedAt: entry.querySelector("time")?.dateTime,
+    })),
   };
 }
 
@@ -230,18 +271,26 @@ export function createFeedColumn(container, {
   const items = new Map(); // id -> item, everything applied
   const shown = new Map(); // id -> list entry
   const waiting = new Set(); // ids applied but held behind the button
+  let pinned = null; // the pinned item (from the markup: its id only, until an event brings the rest)
+  const keyEvents = new Map(); // id -> item marked keyEvent
 
   const rendered = renderedColumn(container);
-  const { column, heading, status, newBar, newButton, list, empty, announcer } = rendered
+  const { column, heading, status, newBar, newButton, list, empty, announcer, pinnedBox, keyBox } = rendered
     ? adoptColumn(rendered.column)
     : buildColumn(document, title, headingLevel);
+  const pinnedEntry = pinnedBox.lastChild;
   if (rendered) {
     for (const { entry, item } of rendered.items) {
       items.set(item.id, item);
       shown.set(item.id, entry);
     }
 
-    refreshTimes(list);
+    pinned = rendered.pinned;
+    for (const item of rendered.keyEvents) {
+      keyEvents.set(item.id, item);
+    }
+
+    refreshTimes(column);
   } else {
     container.append(column);
   }
@@ -297,6 +346,55 @@ export function createFeedColumn(container, {
     }
   }
 
+  function renderPinned() {
+    pinnedBox.hidden = !pinned;
+    if (!pinned) {
+      pinnedEntry.replaceChildren();
+      delete pinnedEntry.dataset.id;
+    } else if (!isEditing(pinned.id)) {
+      pinnedEntry.dataset.id = pinned.id;
+      fill(pinnedEntry, pinned);
+    }
+  }
+
+  function renderKeyEvents() {
+    const newest = [...keyEvents.values()].sort(compareItems);
+    for (const { id } of newest.slice(MAX_KEY_EVENTS)) {
+      keyEvents.delete(id);
+    }
+
+    keyBox.hidden = keyEvents.size === 0;
+    keyBox.lastChild.replaceChildren(...newest.slice(0, MAX_KEY_EVENTS).map((item) => {
+      const entry = element(document, "li", "lf-key-event");
+      entry.dataset.id = item.id;
+      const link = element(document, "a", "lf-key-link");
+      link.href = itemAddress(item) ?? "#";
+      const published = toDate(item.publishedAt) ?? new Date();
+      const time = element(document, "time", "lf-time", formatTime(published));
+      time.dateTime = published.toISOString();
+      link.append(time, " ", element(document, "span", "lf-key-headline", item.headline));
+      entry.append(link);
+      return entry;
+    }));
+  }
+
+  // A key event's link goes to the item in the column when it is there, else to the item's own page.
+  keyBox.addEventListener("click", (e) => {
+    const id = e.target.closest?.(".lf-key-event")?.dataset.id;
+    if (waiting.has(id)) {
+      showWaiting({ focus: false });
+    }
+
+    const target = shown.get(id) ?? (pinned?.id === id ? pinnedBox : null);
+    if (target) {
+      e.preventDefault();
+      target.tabIndex = -1;
+      target.scrollIntoView({ block: "start", behavior: "smooth" });
+      target.focus({ preventScroll: true });
+      flash(target);
+    }
+  });
+
   function remove(id) {
     items.delete(id);
     waiting.delete(id);
@@ -313,7 +411,7 @@ export function createFeedColumn(container, {
   }
 
   function update() {
-    empty.hidden = items.size > 0;
+    empty.hidden = items.size > 0 || pinned !== null;
     newBar.hidden = waiting.size === 0;
     const arrow = element(document, "span", "lf-new-arrow", "↑ ");
     arrow.setAttribute("aria-hidden", "true");
@@ -346,7 +444,7 @@ export function createFeedColumn(container, {
     }
   };
   document.defaultView?.addEventListener("scroll", onScroll, { passive: true });
-  const ageTimer = setInterval(() => refreshTimes(list), AGE_REFRESH_MS);
+  const ageTimer = setInterval(() => refreshTimes(column), AGE_REFRESH_MS);
 
   return {
     /** Starts over from these items (newest first). */
@@ -356,13 +454,23 @@ export function createFeedColumn(container, {
       waiting.clear();
       list.replaceChildren();
       announcer.replaceChildren();
+      keyEvents.clear();
+      pinned = newItems.find((item) => item.pinned) ?? null;
       for (const item of [...newItems].sort(compareItems).slice(0, MAX_ITEMS)) {
-        items.set(item.id, item);
-        const entry = entryFor(item, false);
-        shown.set(item.id, entry);
-        list.append(entry);
+        if (item.keyEvent) {
+          keyEvents.set(item.id, item);
+        }
+
+        if (item !== pinned) {
+          items.set(item.id, item);
+          const entry = entryFor(item, false);
+          shown.set(item.id, entry);
+          list.append(entry);
+        }
       }
 
+      renderPinned();
+      renderKeyEvents();
       empty.textContent = NO_NEWS;
       update();
     },
@@ -370,12 +478,35 @@ export function createFeedColumn(container, {
     /** Applies one FeedEvent. */
     apply(event) {
       const item = event.item;
-      if (event.kind === "retracted") {
-        if (items.has(item.id)) {
+      const live = event.kind !== "retracted";
+      const wasPinned = pinned?.id === item.id;
+      const wasKeyEvent = keyEvents.delete(item.id);
+      if (live && item.keyEvent) {
+        keyEvents.set(item.id, item);
+      }
+
+      if (live && item.pinned) {
+        // Pinned (the previously pinned item's own event unpins it): above the list, not in it.
+        if (!wasPinned) {
+          announce(`Pinned: ${item.headline}`);
+        } else if (toDate(pinned.updatedAt)?.getTime() !== toDate(item.updatedAt)?.getTime()) {
+          announce(`Updated: ${item.headline}`);
+        }
+
+        pinned = item;
+        remove(item.id);
+      } else if (wasPinned) {
+        pinned = null;
+      }
+
+      if (!live) {
+        if (items.has(item.id) || wasPinned) {
           announce(`Retracted: ${item.headline}`);
         }
 
         remove(item.id);
+      } else if (item.pinned) {
+        // (shown above)
       } else if (items.has(item.id)) {
         // A correction (or a publish seen again after a reset): update in place. (The console applies
         // its own correction at once, and then hears it again: one announcement.)
@@ -389,20 +520,32 @@ export function createFeedColumn(container, {
             announce(`Updated: ${item.headline}`);
           }
         }
-      } else if (event.kind === "published") {
-        // (A correction of an item not shown is older than everything shown: nothing to show.)
+      } else if (event.kind === "published" || wasPinned) {
+        // New, or unpinned and back in its place. (A correction of an item not shown is older than
+        // everything shown: nothing to show.)
+        const news = event.kind === "published";
         items.set(item.id, item);
-        if (readerIsDown()) {
+        if (readerIsDown() && news) {
           waiting.add(item.id);
           announce(`${newItemsLabel(waiting.size)} above`);
         } else {
-          const entry = entryFor(item, true);
+          const entry = entryFor(item, news);
           shown.set(item.id, entry);
           place(entry, item);
-          announce(`${PRIORITY_LABELS[item.priority] ?? "New"}: ${item.headline}`);
+          if (news) {
+            announce(`${PRIORITY_LABELS[item.priority] ?? "New"}: ${item.headline}`);
+          }
         }
 
         trim();
+      }
+
+      if (wasPinned || (live && item.pinned)) {
+        renderPinned();
+      }
+
+      if (wasKeyEvent || keyEvents.has(item.id)) {
+        renderKeyEvents();
       }
 
       update();
@@ -414,21 +557,21 @@ export function createFeedColumn(container, {
       status.lastChild.textContent = STATE_LABELS[state] ?? state;
     },
 
-    /** The item shown under this id, if any. */
+    /** The item shown under this id (in the list or pinned), if any. */
     item(id) {
-      return items.get(id);
+      return items.get(id) ?? (pinned?.id === id ? pinned : undefined);
     },
 
-    /** The list entry of an item, if shown. */
+    /** The entry of an item (in the list or pinned), if shown. */
     entry(id) {
-      return shown.get(id);
+      return shown.get(id) ?? (pinned?.id === id ? pinnedEntry : undefined);
     },
 
     /** Re-renders one shown item (the console, after an edit is cancelled). */
     redraw(id) {
-      const item = items.get(id);
-      const entry = shown.get(id);
-      if (item && entry) {
+      const item = this.item(id);
+      const entry = this.entry(id);
+      if (item?.headline !== undefined && entry) {
         fill(entry, item);
       }
     },

@@ -76,3 +76,22 @@ export function linkHost(link) {
 export function newItemsLabel(count) {
   return count === 1 ? "1 new item" : `${count} new items`;
 }
+
+/** How long until a scheduled item goes out: "in 42 s", "in 4 min 12 s", "in 2 h 5 min", "in 3 days 4 h"; "due now" once due. */
+export function formatCountdown(milliseconds) {
+  const seconds = Math.ceil(milliseconds / 1000);
+  if (seconds <= 0) {
+    return "due now";
+  }
+
+  const [days, hours, minutes, rest] = [Math.floor(seconds / 86400), Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60];
+  if (days > 0) {
+    return `in ${days === 1 ? "1 day" : `${days} days`}${hours > 0 ? ` ${hours} h` : ""}`;
+  }
+
+  if (hours > 0) {
+    return `in ${hours} h${minutes > 0 ? ` ${minutes} min` : ""}`;
+  }
+
+  return minutes > 0 ? `in ${minutes} min${rest > 0 ? ` ${rest} s` : ""}` : `in ${rest} s`;
+}

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { countCharacters, formatAge, formatTime, linkHost, newItemsLabel, toDate } from "../src/format.js";
+import { countCharacters, formatAge, formatCountdown, formatTime, linkHost, newItemsLabel, toDate } from "../src/format.js";
 
 const now = new Date("2026-11-27T15:05:00Z");
 
@@ -51,4 +51,16 @@ test("wire timestamps become dates whichever protocol carried them", () => {
 test("the new items button counts in words", () => {
   assert.equal(newItemsLabel(1), "1 new item");
   assert.equal(newItemsLabel(3), "3 new items");
+});
+
+test("a countdown reads seconds, minutes, hours, then days, and due now once due", () => {
+  assert.equal(formatCountdown(42_000), "in 42 s");
+  assert.equal(formatCountdown(41_200), "in 42 s", "a part second counts as a second still to wait");
+  assert.equal(formatCountdown(4 * 60_000 + 12_000), "in 4 min 12 s");
+  assert.equal(formatCountdown(5 * 60_000), "in 5 min");
+  assert.equal(formatCountdown(2 * 3_600_000 + 5 * 60_000 + 30_000), "in 2 h 5 min");
+  assert.equal(formatCountdown(3 * 86_400_000 + 4 * 3_600_000), "in 3 days 4 h");
+  assert.equal(formatCountdown(86_400_000), "in 1 day");
+  assert.equal(formatCountdown(0), "due now");
+  assert.equal(formatCountdown(-5_000), "due now");
 });

@@ -6,12 +6,16 @@ namespace LiveFeed.Server.HtmlPages;
 /// The live column as HTML, with the same elements and classes as the column the pages' script builds
 /// (clients/web/src/feed-view.js), so that the script takes it over as it stands: the reader page, and the column a
 /// news site includes. The column carries the position it was read at (<c>data-epoch</c>, <c>data-sequence</c>); the
-/// script goes live from there.
+/// script goes live from there. Above the list stand the feed's pinned item (not in the list while pinned) and its key
+/// events, each linking to the item's page; both are found among the items of the page, as the script finds them.
 /// </summary>
 internal static class ColumnHtml
 {
     public const string NoNews = "No news yet. New items appear here the moment they are published.";
     public const string Loading = "Loading…";
+
+    /// <summary>The most key events listed (the script keeps to the same).</summary>
+    private const int MaxKeyEvents = 50;
 
     /// <summary>
     /// The column of <paramref name="feed"/> showing <paramref name="page"/>, a reset page; with no page (the store could
@@ -21,19 +25,34 @@ internal static class ColumnHtml
     /// <param name="emptyText">What the column says when it shows no item, in place of the usual.</param>
     public static Html Render(string feed, FeedPage? page, string title, int headingLevel, Func<FeedItem, string> itemAddress, string? emptyText = null)
     {
-        var items = page?.Items ?? [];
+        var all = page?.Items ?? [];
+        var pinned = all.FirstOrDefault(item => item.Pinned);
+        var items = all.Where(item => item != pinned).ToList();
         var heading = headingLevel == 1 ? "h1" : "h2";
         var position = page is null ? Html.Empty : Html.Of($" data-epoch=\"{page.Epoch}\" data-sequence=\"{page.Sequence}\"");
         return Html.Of($"""
             <section class="lf-column" aria-labelledby="lf-title" data-feed="{feed}"{position}>
             <div class="lf-column-head"><{Html.Text(heading)} class="lf-column-title" id="lf-title" tabindex="-1">{title}</{Html.Text(heading)}><p class="lf-status" role="status" data-state="connecting" hidden><span class="lf-status-dot"></span><span class="lf-status-text">Connecting…</span></p></div>
+            {Pinned(pinned, itemAddress)}
+            {KeyEvents(all.Where(item => item.KeyEvent).Take(MaxKeyEvents).ToList(), itemAddress, headingLevel + 1)}
             <div class="lf-new" hidden><button type="button" class="lf-new-button"></button></div>
             <ol class="lf-items" aria-labelledby="lf-title">
             {items.Select(item => Html.Of($"<li class=\"lf-item\" data-id=\"{item.Id}\" data-priority=\"{Priority(item)}\">{Item(item, itemAddress(item), 3)}</li>\n"))}</ol>
-            <p class="lf-empty"{(items.Count > 0 ? Html.Of($" hidden") : Html.Empty)}>{emptyText ?? (page is null ? Loading : NoNews)}</p>
+            <p class="lf-empty"{(all.Count > 0 ? Html.Of($" hidden") : Html.Empty)}>{emptyText ?? (page is null ? Loading : NoNews)}</p>
             <div class="lf-announcer" role="log" aria-live="polite" aria-relevant="additions"></div>
             </section>
             """);
+    }
+
+    private static Html Pinned(FeedItem? pinned, Func<FeedItem, string> itemAddress) => pinned is null
+        ? Html.Of($"<div class=\"lf-pinned\" hidden><p class=\"lf-pinned-label\">Pinned</p><div class=\"lf-pinned-entry\"></div></div>")
+        : Html.Of($"<div class=\"lf-pinned\"><p class=\"lf-pinned-label\">Pinned</p><div class=\"lf-pinned-entry\" data-id=\"{pinned.Id}\" data-priority=\"{Priority(pinned)}\">{Item(pinned, itemAddress(pinned), 3)}</div></div>");
+
+    private static Html KeyEvents(List<FeedItem> items, Func<FeedItem, string> itemAddress, int headingLevel)
+    {
+        var heading = Html.Text($"h{Math.Min(headingLevel, 6)}");
+        var entries = items.Select(item => Html.Of($"""<li class="lf-key-event" data-id="{item.Id}"><a class="lf-key-link" href="{itemAddress(item)}"><time class="lf-time" datetime="{PageTimes.Iso(item.PublishedAt)}" title="{PageTimes.Full(item.PublishedAt)}">{PageTimes.Short(item.PublishedAt)}</time> <span class="lf-key-headline">{item.Headline}</span></a></li>"""));
+        return Html.Of($"""<nav class="lf-key-events" aria-label="Key events"{(items.Count == 0 ? Html.Of($" hidden") : Html.Empty)}><{heading} class="lf-key-title">Key events</{heading}><ol class="lf-key-list">{entries}</ol></nav>""");
     }
 
     /// <summary>One item's content: time (linking to <paramref name="address"/>), priority, headline, body, tags, link, "Updated …".</summary>
@@ -43,8 +62,9 @@ internal static class ColumnHtml
         var published = PageTimes.Iso(item.PublishedAt);
         var time = Html.Of($"<time class=\"lf-time\" datetime=\"{published}\" title=\"{PageTimes.Full(item.PublishedAt)}\">{PageTimes.Short(item.PublishedAt)}</time>");
         var label = PriorityLabel(item.Priority);
+        var keyEvent = item.KeyEvent ? Html.Of($"<span class=\"lf-key-badge\">Key event</span>") : Html.Empty;
         return Html.Of($"""
-            <article class="lf-entry"><div class="lf-meta">{(address is null ? time : Html.Of($"<a class=\"lf-permalink\" href=\"{address}\">{time}</a>"))}<span class="lf-age" data-since="{published}"></span>{(label is null ? Html.Empty : Html.Of($"<span class=\"lf-priority\">{label}</span>"))}</div>
+            <article class="lf-entry"><div class="lf-meta">{(address is null ? time : Html.Of($"<a class=\"lf-permalink\" href=\"{address}\">{time}</a>"))}<span class="lf-age" data-since="{published}"></span>{(label is null ? Html.Empty : Html.Of($"<span class=\"lf-priority\">{label}</span>"))}{keyEvent}</div>
             <{heading} class="lf-headline">{item.Headline}</{heading}>{(item.Body is null ? Html.Empty : Html.Of($"<p class=\"lf-body\">{item.Body}</p>"))}{Foot(item)}</article>
             """);
     }

@@ -22,6 +22,7 @@ public sealed class NewsroomConsoleTests(BrowserFixture browser) : IClassFixture
         await page.GetByLabel("Body").FillAsync("Ferries will not sail before noon.");
         await page.GetByLabel("Priority").SelectOptionAsync("urgent");
         await page.GetByLabel("Tags").FillAsync("weather, ports");
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Key event" }).CheckAsync();
         await Expect(page.Locator("#headline-count")).ToHaveTextAsync("24 / 280");
         await Expect(page.Locator("#preview .lf-headline")).ToHaveTextAsync("Storm closes the harbour");
         await Expect(page.Locator("#preview .lf-priority")).ToHaveTextAsync("Urgent");
@@ -39,25 +40,35 @@ public sealed class NewsroomConsoleTests(BrowserFixture browser) : IClassFixture
         Assert.Equal("Storm closes the harbour", item.Headline);
         Assert.Equal(ItemPriority.Urgent, item.Priority);
         Assert.Equal(new[] { "weather", "ports" }, item.Tags);
+        Assert.True(item.KeyEvent);
+        Assert.False(item.Pinned);
+        await Expect(recent.Locator(".lf-key-badge")).ToHaveTextAsync("Key event");
 
-        // Correct, in place.
+        // Correct, in place; pinned there, it moves above the recent items.
         await recent.GetByRole(AriaRole.Button, new() { Name = "Correct" }).ClickAsync();
+        await Expect(recent.GetByRole(AriaRole.Checkbox, new() { Name = "Key event" })).ToBeCheckedAsync();
         await recent.GetByLabel("Headline").FillAsync("Storm closes the harbour until Friday");
+        await recent.GetByLabel("Pin to the top").CheckAsync();
         await recent.GetByRole(AriaRole.Button, new() { Name = "Save correction" }).ClickAsync();
 
-        await Expect(recent.Locator(".lf-headline")).ToHaveTextAsync("Storm closes the harbour until Friday");
-        await Expect(recent.Locator(".lf-updated")).ToHaveTextAsync(new Regex(@"^Updated \d{1,2}:\d{2} [AP]M$"));
+        var pinned = page.Locator("#recent .lf-pinned");
+        await Expect(pinned.Locator(".lf-headline")).ToHaveTextAsync("Storm closes the harbour until Friday");
+        await Expect(pinned.Locator(".lf-updated")).ToHaveTextAsync(new Regex(@"^Updated \d{1,2}:\d{2} [AP]M$"));
+        await Expect(recent).ToHaveCountAsync(0);
         var corrected = await reader.GetFromJsonAsync<FeedItem>($"/api/feeds/{feed}/items/{item.Id}");
         Assert.Equal("Storm closes the harbour until Friday", corrected!.Headline);
         Assert.Equal("Ferries will not sail before noon.", corrected.Body);
         Assert.NotNull(corrected.UpdatedAt);
+        Assert.True(corrected.Pinned);
+        Assert.True(corrected.KeyEvent);
 
         // Retract, after a confirmation.
-        await recent.GetByRole(AriaRole.Button, new() { Name = "Retract" }).ClickAsync();
-        await Expect(recent.GetByText("Retract this item? Readers will no longer see it.")).ToBeVisibleAsync();
+        await pinned.GetByRole(AriaRole.Button, new() { Name = "Retract" }).ClickAsync();
+        await Expect(pinned.GetByText("Retract this item? Readers will no longer see it.")).ToBeVisibleAsync();
         Assert.Null((await reader.GetFromJsonAsync<FeedItem>($"/api/feeds/{feed}/items/{item.Id}"))!.RetractedAt);
-        await recent.GetByRole(AriaRole.Button, new() { Name = "Yes, retract" }).ClickAsync();
+        await pinned.GetByRole(AriaRole.Button, new() { Name = "Yes, retract" }).ClickAsync();
 
+        await Expect(pinned).ToBeHiddenAsync();
         await Expect(recent).ToHaveCountAsync(0);
         var retracted = await reader.GetFromJsonAsync<FeedItem>($"/api/feeds/{feed}/items/{item.Id}");
         Assert.NotNull(retracted!.RetractedAt);
@@ -98,10 +109,12 @@ public sealed class NewsroomConsoleTests(BrowserFixture browser) : IClassFixture
     }
 
     [Fact]
-    public async Task AWrongKeySendsTheEditorBackToTheKeyFormWithTheDraftKept()
+    public async Task AKeyRefusedLaterSendsTheEditorBackToTheKeyFormWithTheDraftKept()
     {
         var feed = NewsroomRequests.UniqueFeed("console");
-        var page = await OpenConsoleAsync(browser, _server.BaseAddress, feed, key: "not-the-key");
+        var page = await OpenConsoleAsync(browser, _server.BaseAddress, feed);
+        // The key is revoked (rotated) while the editor works.
+        await page.EvaluateAsync("() => sessionStorage.setItem('livefeed.newsroomKey', 'not-the-key')");
 
         await page.GetByLabel("Headline").FillAsync("Kept across the sign-in");
         await page.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();

@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using LiveFeed.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace LiveFeed.Tests.Pages;
+
+/// <summary>
+/// The pinned item ("What we know so far") and the "Key events" list above the column: on the reader page, as the
+/// server rendered it and then live, and in the widget on a news site's page, which builds them from the feed.
+/// </summary>
+[Collection(BrowserTests.Name)]
+public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IDisposable
+{
+    private readonly LiveFeedServer _server = new();
+
+    [Fact]
+    public async Task ThePinnedItemAndKeyEventsStandAboveTheColumnOnTheReaderPageAndTheWidgetAndFollowTheFeed()
+    {
+        var feed = NewsroomRequests.UniqueFeed("desk");
+        using var newsroom = _server.CreateNewsroomClient();
+        var talks = await newsroom.PublishAsync(feed, new { headline = "Ceasefire talks begin in Geneva", keyEvent = true });
+        var summary = await newsroom.PublishAsync(feed, new { headline = "What we know so far", body = "Talks began at 9.", pinned = true });
+        await newsroom.PublishAsync(feed, "Delegations arrive at the palace");
+
+        var reader = await browser.NewPageAsync();
+        await ReaderPageTests.OpenReaderAsync(reader, _server.BaseAddress, feed, "json");
+        var widget = new Uri(_server.BaseAddress, "/widget.js");
+        await using var site = await ReaderPageTests.NewsSiteAsync(() => Task.FromResult($"""
+            <!doctype html><html lang="en"><head><title>The Daily Example</title></head>
+            <body><h1>Our story</h1><aside><script src="{widget}" data-feed="{feed}" async></script></aside></body></html>
+            """));
+        var embedded = await browser.NewPageAsync();
+        await embedded.GotoAsync(new Uri(site.Address, "/our-story").ToString());
+        await Expect(embedded.Locator(".lf-status")).ToHaveAttributeAsync("data-state", "live");
+
+        foreach (var page in new[] { reader, embedded })
+        {
+            // Pinned above the column, and not in it twice; the key event listed, linking to its item.
+            await Expect(page.Locator(".lf-pinned .lf-headline")).ToHaveTextAsync("What we know so far");
+            await Expect(page.Locator(".lf-pinned .lf-body")).ToHaveTextAsync("Talks began at 9.");
+            await Expect(page.Locator(".lf-items .lf-headline")).ToHaveTextAsync(["Delegations arrive at the palace", "Ceasefire talks begin in Geneva"]);
+            var keyEvents = page.GetByRole(AriaRole.Navigation, new() { Name = "Key events" });
+            await Expect(keyEvents.GetByRole(AriaRole.Link)).ToHaveTextAsync([new Regex("Ceasefire talks begin in Geneva$")]);
+            await Expect(keyEvents.GetByRole(AriaRole.Link)).ToHaveAttributeAsync("href", new Regex($"/feeds/{feed}/items/{talks.Id}$"));
+        }
+
+        await Screenshots.SaveAsync(reader, "reader-pinned-and-key-events");
+        await Screenshots.SaveAsync(embedded, "widget-pinned-and-key-events");
+
+        // A correction that takes the key event off removes it from the list; a retraction of the pin empties the box.
+        using (var corrected = await newsroom.PutAsJsonAsync($"/api/feeds/{feed}/items/{talks.Id}", new { headline = "Ceasefire talks begin in Geneva" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, corrected.StatusCode);
+        }
+
+        using (var retracted = await newsroom.DeleteAsync($"/api/feeds/{feed}/items/{summary.Id}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, retracted.StatusCode);
+        }
+
+        foreach (var page in new[] { reader, embedded })
+        {
+            await Expect(page.Locator(".lf-pinned")).ToBeHiddenAsync();
+            await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Key events" })).ToBeHiddenAsync();
+            await Expect(page.Locator(".lf-items .lf-headline")).ToHaveTextAsync(["Delegations arrive at the palace", "Ceasefire talks begin in Geneva"]);
+        }
+
+        // A key event's link takes the reader to the item in the column, on the page.
+        var marked = await newsroom.PublishAsync(feed, new { headline = "Both sides agree on a prisoner exchange", keyEvent = true });
+        var link = reader.GetByRole(AriaRole.Navigation, new() { Name = "Key events" }).GetByRole(AriaRole.Link);
+        await Expect(link).ToHaveTextAsync(new Regex("Both sides agree on a prisoner exchange$"));
+        var address = reader.Url;
+        await link.ClickAsync();
+        await Expect(reader.Locator($".lf-items .lf-item[data-id='{marked.Id}']")).ToBeFocusedAsync();
+        Assert.Equal(address, reader.Url);
+    }
+
+    public void Dispose() => _server.Dispose();
+}
