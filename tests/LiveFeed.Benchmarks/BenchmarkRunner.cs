@@ -154,6 +154,7 @@ internal static class BenchmarkRunner
             log.StartMeasuring(warmup.Stored + 1);
 
             var count = (int)Math.Round(load.Rate * options.Duration.TotalSeconds);
+            var allocatedBefore = await deployment.AllocatedBytesAsync();
             var serverCpuBefore = ProcessStats.CpuTime(deployment.Pids);
             var generatorCpuBefore = ProcessStats.CpuTime(Environment.ProcessId);
             var measuring = Stopwatch.GetTimestamp();
@@ -163,6 +164,7 @@ internal static class BenchmarkRunner
             var wall = Stopwatch.GetElapsedTime(measuring);
             var serverCpu = ProcessStats.CpuTime(deployment.Pids) - serverCpuBefore;
             var generatorCpu = ProcessStats.CpuTime(Environment.ProcessId) - generatorCpuBefore;
+            var allocated = await deployment.AllocatedBytesAsync() - allocatedBefore;
             await stopPings.CancelAsync();
             await pings;
 
@@ -191,6 +193,7 @@ internal static class BenchmarkRunner
                 MaxMs = Math.Round(log.MaxLatencyMilliseconds(), 2),
                 ServerCpuMicrosecondsPerDelivery = measuredDeliveries == 0 ? double.NaN : Math.Round(serverCpu.TotalMicroseconds / measuredDeliveries, 2),
                 ServerCpuCores = Math.Round(serverCpu / wall, 2),
+                ServerAllocatedBytesPerDelivery = allocated is not { } bytes || measuredDeliveries == 0 ? double.NaN : Math.Round((double)bytes / measuredDeliveries, 1),
                 ServerBaseMegabytes = Math.Round(baseBytes / 1048576.0, 1),
                 ServerIdleMegabytes = Math.Round(idleBytes / 1048576.0, 1),
                 KilobytesPerReader = connected == 0 ? double.NaN : Math.Round((idleBytes - baseBytes) / 1024.0 / connected, 2),

@@ -7,7 +7,7 @@ internal static class MetricsHosting
 {
     /// <summary>
     /// OpenTelemetry metrics for Prometheus: ASP.NET Core's requests, Kestrel's connections, SignalR's
-    /// connections, and LiveFeed's own meter.
+    /// connections, the runtime's own (GC, thread pool, CPU: the built-in <c>System.Runtime</c> meter), and LiveFeed's.
     /// </summary>
     public static IHostApplicationBuilder AddLiveFeedMetrics(this IHostApplicationBuilder builder)
     {
@@ -17,7 +17,7 @@ internal static class MetricsHosting
             // detector again after AddService: of two resources the later one's attributes win.
             .ConfigureResource(resource => resource.AddService("livefeed").AddEnvironmentVariableDetector())
             .WithMetrics(metrics => metrics
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections", LiveFeedMetrics.MeterName)
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections", "System.Runtime", LiveFeedMetrics.MeterName)
             .AddPrometheusExporter(options =>
             {
                 // Every scrape sees the counters as they are now (Prometheus scrapes seldom enough).

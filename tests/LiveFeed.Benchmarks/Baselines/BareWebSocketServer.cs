@@ -25,6 +25,7 @@ internal static class BareWebSocketServer
         var app = builder.Build();
         app.UseWebSockets();
         app.MapGet("/health/live", () => "ok");
+        app.MapGet("/metrics", () => Servers.AllocatedBytes.Line());
         app.Map(Path, AcceptAsync);
         app.MapPost("/api/feeds/{feed}/items", PublishAsync);
         await app.RunAsync();

@@ -28,6 +28,9 @@ internal sealed record MeasurementResult
     public double MaxMs { get; init; }
     public double ServerCpuMicrosecondsPerDelivery { get; init; }
     public double ServerCpuCores { get; init; }
+
+    /// <summary>Bytes the server(s) allocated over the measured window, divided by the measured deliveries (NaN: not exposed).</summary>
+    public double ServerAllocatedBytesPerDelivery { get; init; } = double.NaN;
     public double ServerBaseMegabytes { get; init; }
     public double ServerIdleMegabytes { get; init; }
     public double KilobytesPerReader { get; init; }
@@ -54,6 +57,7 @@ internal sealed record Summary
     public double P99Ms { get; init; }
     public double MaxMs { get; init; }
     public double ServerCpuMicrosecondsPerDelivery { get; init; }
+    public double ServerAllocatedBytesPerDelivery { get; init; } = double.NaN;
     public double ServerIdleMegabytes { get; init; }
     public double KilobytesPerReader { get; init; }
     public double GeneratorCpuCores { get; init; }
@@ -81,6 +85,7 @@ internal sealed record Summary
             P99Ms = Median(ok, r => r.P99Ms),
             MaxMs = Median(ok, r => r.MaxMs),
             ServerCpuMicrosecondsPerDelivery = Median(ok, r => r.ServerCpuMicrosecondsPerDelivery),
+            ServerAllocatedBytesPerDelivery = Median(ok, r => r.ServerAllocatedBytesPerDelivery),
             ServerIdleMegabytes = Median(ok, r => r.ServerIdleMegabytes),
             KilobytesPerReader = Median(ok, r => r.KilobytesPerReader),
             GeneratorCpuCores = Median(ok, r => r.GeneratorCpuCores),

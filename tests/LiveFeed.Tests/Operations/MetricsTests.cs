@@ -79,6 +79,9 @@ public sealed class MetricsTests
         Assert.Equal(1, scrape.Value("signalr_server_active_connections", ("signalr_transport", "web_sockets")));
         Assert.Equal(1, scrape.Value("signalr_server_active_connections", ("signalr_transport", "long_polling")));
 
+        // The runtime's meter: the benchmark reads the bytes allocated per delivery from it.
+        Assert.InRange(scrape.Value("dotnet_gc_heap_total_allocated_bytes_total"), 1, double.MaxValue);
+
         // A reader leaving is counted out.
         await resuming.DisposeAsync();
         await Eventually.HoldsAsync(
