@@ -2,6 +2,7 @@ using LiveFeed.Feeds;
 using LiveFeed.Feeds.InMemory;
 using LiveFeed.Feeds.Redis;
 using LiveFeed.Feeds.SharedReads;
+using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Logging;
 using LiveFeed.Server.Streams;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
@@ -38,6 +39,9 @@ internal static class FeedStoreHosting
         if (string.IsNullOrWhiteSpace(redis))
         {
             builder.Services.AddKeyedSingleton<IFeedStore, InMemoryFeedStore>(Backing);
+
+            // One instance, no backplane: the feed groups are held and sent to by LiveFeed's own lifetime manager.
+            builder.Services.AddLocalFeedGroups();
             return builder;
         }
 

@@ -24,6 +24,19 @@ internal static class FeedHubHosting
         return builder;
     }
 
+    /// <summary>
+    /// The hub's groups held by <see cref="LocalFeedGroups"/> (one array of readers per feed, each event serialised once
+    /// per protocol for all of them), over SignalR's own lifetime manager for everything else. For an instance without
+    /// a backplane; with Redis, SignalR's Redis lifetime manager stays as it is.
+    /// </summary>
+    public static IServiceCollection AddLocalFeedGroups(this IServiceCollection services)
+    {
+        services.AddSingleton<DefaultHubLifetimeManager<FeedHub>>();
+        services.AddSingleton<LocalFeedGroups>();
+        services.AddSingleton<HubLifetimeManager<FeedHub>>(provider => provider.GetRequiredService<LocalFeedGroups>());
+        return services;
+    }
+
     /// <summary>A hub request that carries a connection (any transport), not a negotiate.</summary>
     public static bool IsHubConnection(HttpRequest request) =>
         request.Path.StartsWithSegments(FeedHubProtocol.Path, StringComparison.OrdinalIgnoreCase, out var rest)

@@ -27,13 +27,13 @@ internal sealed partial class ReaderOutbox
         {
             NotChosen,
 
-            /// <summary>Into a pooled frame, then onto the reader's WebSocket.</summary>
+            /// <summary>Into a pooled frame, then onto the reader's WebSocket or into the queue behind the pump.</summary>
             Socket,
 
             /// <summary>Into SignalR's transport pipe.</summary>
             Transport,
 
-            /// <summary>Into the outbox's queue, behind what a pump is sending.</summary>
+            /// <summary>Into the outbox's queue, behind what a pump is sending (transports other than WebSocket).</summary>
             Queue,
 
             /// <summary>Nowhere: the reader was dropped or left.</summary>
@@ -96,7 +96,7 @@ internal sealed partial class ReaderOutbox
                         return Taken;
                     }
 
-                    return outbox.SendDirect(frame, length);
+                    return new(outbox.SendWhole(frame.AsMemory(0, length), frame));
                 case Way.Transport:
                     return outbox.FlushDirect();
                 case Way.Queue when bytes > 0:
@@ -122,7 +122,12 @@ internal sealed partial class ReaderOutbox
                 _frame = null;
             }
 
-            outbox._queue?.Writer.Complete(exception);
+            // Under the gate: the group send may be queueing shared bytes at this moment.
+            lock (outbox._gate)
+            {
+                outbox._completed = true;
+                outbox._queue?.Writer.Complete(exception);
+            }
         }
 
         /// <summary>Where the message being written goes, chosen at its first call.</summary>
@@ -138,16 +143,18 @@ internal sealed partial class ReaderOutbox
                 return _way = Way.Discard;
             }
 
+            // A WebSocket reader's message is framed whole, then sent or queued under the outbox's gate (the group send
+            // hands it messages too).
+            if (outbox.Socket is not null)
+            {
+                return _way = Way.Socket;
+            }
+
             // Straight out, unless a pump is draining the queue: then behind what it holds.
             if (outbox.Pumping)
             {
                 _pipe = outbox._queue!.Writer;
                 return _way = Way.Queue;
-            }
-
-            if (outbox.Socket is not null)
-            {
-                return _way = Way.Socket;
             }
 
             _pipe = outbox._transport.Output;

@@ -54,11 +54,14 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
     private readonly ILogger _logger;
     private readonly OutboxWriter _writer;
 
-    // _pumping, _queued and _queuedMessages change under _gate. Only the writer (SignalR, one message at a time)
-    // sets _pumping, and only the pump clears it, as its last act: so while the writer sees it clear, nothing else
-    // sends to the reader and the writer may send directly.
+    // _pumping, _queued and _queuedMessages change under _gate. A message is sent directly only while _pumping is
+    // clear, and only the pump clears it, as its last act: so a direct send never races the pump. For a WebSocket
+    // reader two writers hand over messages (SignalR's, and the group send's shared bytes, TrySendShared): each sends
+    // directly or queues under _gate, so their sends never overlap either, and only under _gate is anything written to
+    // its queue. For other transports SignalR is the only writer (one message at a time), as the pipe they go to needs.
     private readonly Lock _gate = new();
     private bool _pumping;
+    private bool _completed;
     private long _queued;
     private Pipe? _queue;
     private Queue<int>? _queuedMessages;
@@ -110,8 +113,8 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
         {
             if (!_socketLookedUp)
             {
-                _socketLookedUp = true;
                 _socket = ReaderSocket.Of(_features?.Get<IHttpContextFeature>()?.HttpContext);
+                Volatile.Write(ref _socketLookedUp, true);
                 if (_socket is not null)
                 {
                     _outboxes.SocketReader();
@@ -177,24 +180,74 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
     private static bool IsGone(Exception exception) =>
         exception is InvalidOperationException or WebSocketException or IOException or ObjectDisposedException or OperationCanceledException;
 
-    /// <summary>A message framed for the socket is complete: send it, and hand over to a pump if the send waits.</summary>
-    private ValueTask<FlushResult> SendDirect(byte[] frame, int length)
+    /// <summary>
+    /// A message serialised once for many readers (<see cref="LocalFeedGroups"/>): the same bytes handed to each, never
+    /// changed, so never copied here. For a WebSocket reader it goes the way SignalR's own messages go (straight onto
+    /// the socket as one WebSocket message, or queued behind what a pump is sending) and the answer is true; for any
+    /// other transport false, and the caller writes it through SignalR's connection instead.
+    /// </summary>
+    public bool TrySendShared(ReadOnlyMemory<byte> message)
+    {
+        if (!Volatile.Read(ref _socketLookedUp) || _socket is null)
+        {
+            return false;
+        }
+
+        _ = SendWhole(message, frame: null);
+        return true;
+    }
+
+    /// <summary>
+    /// A whole message for the socket: sent at once when nothing waits, queued behind the pump otherwise.
+    /// <paramref name="frame"/>, when set, is the pooled array the message is in, returned once the socket is done with it.
+    /// </summary>
+    private FlushResult SendWhole(ReadOnlyMemory<byte> message, byte[]? frame)
+    {
+        bool overflowing;
+        lock (_gate)
+        {
+            if (Dropped || _completed)
+            {
+                Release(frame);
+                return EndedResult;
+            }
+
+            if (!_pumping)
+            {
+                return SendDirect(message, frame);
+            }
+
+            overflowing = Queue(message.Span);
+        }
+
+        Release(frame);
+        if (overflowing)
+        {
+            Drop("more than Limits:Readers:MaxBufferedBytes waited for it");
+            return EndedResult;
+        }
+
+        return TakenResult;
+    }
+
+    /// <summary>Sends a whole message onto the socket, and hands over to a pump if the send waits. Under <see cref="_gate"/>, not pumping.</summary>
+    private FlushResult SendDirect(ReadOnlyMemory<byte> message, byte[]? frame)
     {
         ValueTask send;
         try
         {
-            send = _socket!.SendAsync(frame.AsMemory(0, length), MessageType, endOfMessage: true, CancellationToken.None);
+            send = _socket!.SendAsync(message, MessageType, endOfMessage: true, CancellationToken.None);
         }
         catch (Exception exception) when (IsGone(exception))
         {
-            ArrayPool<byte>.Shared.Return(frame);
+            Release(frame);
             Gone();
-            return Ended;
+            return EndedResult;
         }
 
         if (send.IsCompleted)
         {
-            ArrayPool<byte>.Shared.Return(frame);
+            Release(frame);
             try
             {
                 send.GetAwaiter().GetResult();
@@ -202,16 +255,48 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
             catch (Exception exception) when (IsGone(exception))
             {
                 Gone();
-                return Ended;
+                return EndedResult;
             }
 
-            return Taken;
+            return TakenResult;
         }
 
         // The socket's buffers are full: from now on messages queue here until a pump has drained them.
         StartQueueing();
         _pump = PumpAsync(SentAsync(send, frame));
-        return Taken;
+        return TakenResult;
+    }
+
+    /// <summary>
+    /// Copies a whole message into the queue, behind what the pump is sending; true when more than the limit already
+    /// waited (the reader is to be dropped). Under <see cref="_gate"/>, pumping.
+    /// </summary>
+    private bool Queue(ReadOnlySpan<byte> message)
+    {
+        var before = _queued;
+        _queue!.Writer.Write(message);
+
+        // Counted before they are readable, so the pump never takes bytes it has not counted. With no pause
+        // threshold the flush completes at once.
+        _queued += message.Length;
+        _queuedMessages!.Enqueue(message.Length);
+        _outboxes.Queued(message.Length, before + message.Length);
+        var flushed = _queue.Writer.FlushAsync();
+        if (!flushed.IsCompleted)
+        {
+            throw new InvalidOperationException("The outbox's queue has no pause threshold: its flush cannot wait.");
+        }
+
+        _ = flushed.Result;
+        return before > _limits.MaxBufferedBytes;
+    }
+
+    private static void Release(byte[]? frame)
+    {
+        if (frame is not null)
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
     }
 
     /// <summary>A message written straight into the transport pipe is complete: flush it, and hand over to a pump if it waits.</summary>
@@ -297,12 +382,12 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
         return flush;
     }
 
-    private static async Task<bool> SentAsync(ValueTask send, byte[] frame)
+    private static async Task<bool> SentAsync(ValueTask send, byte[]? frame)
     {
         await send;
 
         // Only once the socket is done with it (a send that fails leaves the frame to the garbage collector).
-        ArrayPool<byte>.Shared.Return(frame);
+        Release(frame);
         return true;
     }
 
