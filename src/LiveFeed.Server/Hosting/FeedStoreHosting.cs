@@ -41,7 +41,7 @@ internal static class FeedStoreHosting
             builder.Services.AddKeyedSingleton<IFeedStore, InMemoryFeedStore>(Backing);
 
             // One instance, no backplane: the feed groups are held and sent to by LiveFeed's own lifetime manager.
-            builder.Services.AddLocalFeedGroups();
+            builder.Services.AddLocalFeedGroups<Microsoft.AspNetCore.SignalR.DefaultHubLifetimeManager<FeedHub>>(backplane: false);
             return builder;
         }
 
@@ -55,6 +55,7 @@ internal static class FeedStoreHosting
 
         // The backplane publishes each feed group's events to every instance, over the same connection.
         builder.Services.AddSignalR().AddStackExchangeRedis();
+        builder.Services.AddLocalFeedGroups<RedisHubLifetimeManager<FeedHub>>(backplane: true);
         builder.Services.AddOptions<RedisOptions>().Configure<IServiceProvider>((options, provider) =>
             options.ConnectionFactory = _ => Task.FromResult(provider.GetRequiredService<IConnectionMultiplexer>()));
 

@@ -25,14 +25,17 @@ internal static class FeedHubHosting
     }
 
     /// <summary>
-    /// The hub's groups held by <see cref="LocalFeedGroups"/> (one array of readers per feed, each event serialised once
-    /// per protocol for all of them), over SignalR's own lifetime manager for everything else. For an instance without
-    /// a backplane; with Redis, SignalR's Redis lifetime manager stays as it is.
+    /// The hub's groups held by <see cref="LocalFeedGroups"/> (one array of this instance's readers per feed, each event
+    /// serialised once per protocol for all of them), over SignalR's own lifetime manager for everything else:
+    /// <typeparamref name="TInner"/>, SignalR's default one, or its Redis one (the backplane) when
+    /// <paramref name="backplane"/> is set.
     /// </summary>
-    public static IServiceCollection AddLocalFeedGroups(this IServiceCollection services)
+    public static IServiceCollection AddLocalFeedGroups<TInner>(this IServiceCollection services, bool backplane)
+        where TInner : HubLifetimeManager<FeedHub>
     {
-        services.AddSingleton<DefaultHubLifetimeManager<FeedHub>>();
-        services.AddSingleton<LocalFeedGroups>();
+        services.AddSingleton<TInner>();
+        services.AddSingleton(provider => new LocalFeedGroups(
+            provider.GetRequiredService<TInner>(), backplane, provider.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<HubLifetimeManager<FeedHub>>(provider => provider.GetRequiredService<LocalFeedGroups>());
         return services;
     }
