@@ -111,12 +111,14 @@ internal sealed class RedisAudienceCounts(
         await base.StopAsync(cancellationToken);
 
         // A stopping instance's readers have gone (the drain) or go now: they stop counting at once, not after the lifetime.
+        // At best: Redis may be away, or the shared connection already disposed when the host stops (seen with Redis
+        // stopped under a running server); the report then expires by itself.
         try
         {
             var database = redis.GetDatabase();
             await Task.WhenAll(database.SortedSetRemoveAsync(Instances, _instance), database.KeyDeleteAsync(InstancePrefix + _instance));
         }
-        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+        catch (Exception exception) when (exception is RedisException or RedisTimeoutException or ObjectDisposedException)
         {
             LiveFeedLog.AudienceNotReported(logger, exception);
         }
@@ -138,7 +140,7 @@ internal sealed class RedisAudienceCounts(
         {
             await redis.GetDatabase().ScriptEvaluateAsync(ReportScript, [Instances, InstancePrefix + _instance], arguments);
         }
-        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+        catch (Exception exception) when (exception is RedisException or RedisTimeoutException or ObjectDisposedException)
         {
             // Redis is away (its loss is logged where the connection is); the next report tries again.
             LiveFeedLog.AudienceNotReported(logger, exception);

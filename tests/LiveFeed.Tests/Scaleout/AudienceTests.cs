@@ -10,7 +10,8 @@ namespace LiveFeed.Tests.Scaleout;
 /// <summary>
 /// <c>GET /api/feeds/{feed}/audience</c>: the readers following a feed right now, hub connections in both protocols and
 /// Server-Sent Events streams, on one instance in memory and summed over every instance on Redis; a killed instance's
-/// readers stop counting within the report lifetime.
+/// readers stop counting within the report lifetime. The gauge is checked on server processes only: meters are
+/// process-wide, and in-process hosts of parallel tests would add up.
 /// </summary>
 public sealed class AudienceTests
 {
@@ -39,7 +40,6 @@ public sealed class AudienceTests
         Assert.Equal(feed, counted.Feed);
         Assert.InRange(counted.At, DateTime.UtcNow - ContractAge, DateTime.UtcNow + TimeSpan.FromSeconds(1));
         Assert.Equal(1, (await AudienceAsync(newsroom, other)).Readers);
-        Assert.Equal(4, (await PrometheusScrape.TakeAsync(server.BaseAddress)).Value("livefeed_subscriptions"));
 
         await json.UnsubscribeAsync(feed);
         Assert.Equal(2, (await AudienceAsync(newsroom, feed)).Readers);
