@@ -5,7 +5,7 @@ using LiveFeed.Contracts;
 
 namespace LiveFeed.Cli;
 
-/// <summary>The tool's commands: post, correct, retract, list, tail.</summary>
+/// <summary>The tool's commands: post, correct, retract, history, list, tail.</summary>
 internal static class Commands
 {
     private const int DefaultListLimit = 20;
@@ -20,7 +20,7 @@ internal static class Commands
         content.AddTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: true, async (context, server) =>
         {
-            var item = await context.Newsroom(server).PublishAsync(
+            var (item, version) = await context.Newsroom(server).PublishVersionedAsync(
                 parse.GetValue(feed)!,
                 new ItemRequest
                 {
@@ -29,9 +29,11 @@ internal static class Commands
                     Priority = ContentOptions.ParsePriority(parse.GetValue(content.Priority)),
                     Tags = parse.GetValue(content.Tags) is { Length: > 0 } tags ? tags : null,
                     Link = parse.GetValue(content.Link),
+                    Pinned = ContentOptions.Flag(parse, content.Pin),
+                    KeyEvent = ContentOptions.Flag(parse, content.KeyEvent),
                 },
                 cancellationToken);
-            await WriteAsync(context, item, $"Posted {item.Id} to {item.Feed} at {context.Format.Time(item.PublishedAt)}.");
+            await WriteAsync(context, item, $"Posted {item.Id} to {item.Feed} at {context.Format.Time(item.PublishedAt)}{Version(version)}.");
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;
@@ -43,16 +45,21 @@ internal static class Commands
         var headline = new Argument<string?>("headline") { Description = "The corrected headline. Default: the item's headline.", Arity = ArgumentArity.ZeroOrOne };
         var feed = FeedOption();
         var content = new ContentOptions();
-        var command = new Command("correct", "Correct an item: what you give replaces the item's field, the rest stays as it is. Readers see the correction.") { id, headline, feed };
+        var ifMatch = IfMatchOption("correct");
+        var command = new Command(
+            "correct",
+            "Correct an item: what you give replaces the item's field, the rest stays as it is (pinned and key event too). Readers see the " +
+            "correction. A colleague's correction made meanwhile is never overwritten: then the command says so and changes nothing.")
+        { id, headline, feed, ifMatch };
         content.AddTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: true, async (context, server) =>
         {
             var newsroom = context.Newsroom(server);
             var feedName = parse.GetValue(feed)!;
             var itemId = parse.GetValue(id)!;
-            // PUT replaces the whole content: start from the item as it stands so that only what is given changes.
-            var current = await newsroom.GetAsync(feedName, itemId, cancellationToken);
-            if (current is null)
+            // PUT replaces the whole content: start from the item as it stands so that only what is given changes, and
+            // write only on the version read (or the one --if-match names), so that nothing changed meanwhile is lost.
+            if (await newsroom.GetVersionedAsync(feedName, itemId, cancellationToken) is not { Item: var current, Version: var currentVersion })
             {
                 await context.Environment.Error.WriteLineAsync($"livefeed: feed '{feedName}' has no item '{itemId}' (see 'livefeed list --feed {feedName}').");
                 return ExitCodes.Refused;
@@ -60,7 +67,7 @@ internal static class Commands
 
             var body = parse.GetValue(content.Body);
             var link = parse.GetValue(content.Link);
-            var item = await newsroom.CorrectAsync(
+            var (item, version) = await newsroom.CorrectAsync(
                 feedName,
                 itemId,
                 new ItemRequest
@@ -70,9 +77,12 @@ internal static class Commands
                     Priority = ContentOptions.ParsePriority(parse.GetValue(content.Priority)) ?? current.Priority,
                     Tags = parse.GetValue(content.Tags) is { Length: > 0 } tags ? tags : current.Tags,
                     Link = link is null ? current.Link : link.Length == 0 ? null : link,
+                    Pinned = ContentOptions.Flag(parse, content.Pin) ?? current.Pinned,
+                    KeyEvent = ContentOptions.Flag(parse, content.KeyEvent) ?? current.KeyEvent,
                 },
+                parse.GetValue(ifMatch) ?? currentVersion,
                 cancellationToken);
-            await WriteAsync(context, item, $"Corrected {item.Id} in {item.Feed} at {context.Format.Time(item.UpdatedAt ?? item.PublishedAt)}.");
+            await WriteAsync(context, item, $"Corrected {item.Id} in {item.Feed} at {context.Format.Time(item.UpdatedAt ?? item.PublishedAt)}{Version(version)}.");
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;
@@ -82,13 +92,46 @@ internal static class Commands
     {
         var id = ItemIdArgument();
         var feed = FeedOption();
-        var command = new Command("retract", "Retract an item: readers remove it. Retracting it again does nothing.") { id, feed };
+        var ifMatch = IfMatchOption("retract");
+        var command = new Command("retract", "Retract an item: readers remove it. Retracting it again does nothing.") { id, feed, ifMatch };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: true, async (context, server) =>
         {
             var feedName = parse.GetValue(feed)!;
             var itemId = parse.GetValue(id)!;
-            await context.Newsroom(server).RetractAsync(feedName, itemId, cancellationToken);
+            await context.Newsroom(server).RetractAsync(feedName, itemId, parse.GetValue(ifMatch), cancellationToken);
             await WriteAsync(context, new { feed = feedName, id = itemId, retracted = true }, $"Retracted {itemId} from {feedName}.");
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    public static Command History(CommonOptions common, CliEnvironment environment)
+    {
+        var id = ItemIdArgument();
+        var feed = FeedOption();
+        var command = new Command("history", "Show who published, corrected and retracted an item, and when, oldest first.") { id, feed };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: true, async (context, server) =>
+        {
+            var feedName = parse.GetValue(feed)!;
+            var itemId = parse.GetValue(id)!;
+            if (await context.Newsroom(server).HistoryAsync(feedName, itemId, cancellationToken) is not { } history)
+            {
+                await context.Environment.Error.WriteLineAsync($"livefeed: feed '{feedName}' has no item '{itemId}' (see 'livefeed list --feed {feedName}').");
+                return ExitCodes.Refused;
+            }
+
+            if (context.Json)
+            {
+                await context.Environment.Out.WriteLineAsync(ItemFormat.Json(history));
+            }
+            else
+            {
+                foreach (var feedEvent in history.Events)
+                {
+                    await context.Environment.Out.WriteLineAsync(context.Format.HistoryLine(feedEvent));
+                }
+            }
+
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;
@@ -190,6 +233,26 @@ internal static class Commands
         return id;
     }
 
+    private static Option<string> IfMatchOption(string verb)
+    {
+        var option = new Option<string>("--if-match")
+        {
+            Description = $"Only {verb} the item if it is still at this version (the one post, correct or history printed); " +
+                "if someone changed it since, say so and change nothing.",
+        };
+        option.Validators.Add(result =>
+        {
+            if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
+            {
+                result.AddError("--if-match needs a version, as post or correct printed it (\"...\").");
+            }
+        });
+        return option;
+    }
+
+    // ", version "…"" after a write, for a later --if-match; nothing when the server sent none.
+    private static string Version(string? version) => version is null ? "" : $", version {version}";
+
     private static Option<string> FeedOption()
     {
         var feed = new Option<string>("--feed", "-f") { Description = "The feed.", DefaultValueFactory = _ => FeedName.Default };
@@ -244,6 +307,15 @@ internal static class Commands
             await error.WriteLineAsync($"livefeed: the LiveFeed server at {context.ServerText} takes no more new connections for now, from this address or while it sets up others (429); try again later.");
             return ExitCodes.TooManyRequests;
         }
+        catch (LiveFeedItemChangedException changed) when (changed.Current is { } current)
+        {
+            var by = current.Item.UpdatedBy ?? current.Item.Author;
+            var at = current.Item.RetractedAt ?? current.Item.UpdatedAt ?? current.Item.PublishedAt;
+            await error.WriteLineAsync(
+                $"livefeed: {current.Item.Id} changed since that version: {by} {(current.Item.RetractedAt is null ? "corrected" : "retracted")} it at " +
+                $"{context.Format.Time(at)} (\"{ItemFormat.OneLine(current.Item.Headline)}\", version {current.Version}); nothing was changed. (412)");
+            return ExitCodes.Refused;
+        }
         catch (LiveFeedApiException exception) when (exception.Status >= 500)
         {
             await error.WriteLineAsync($"livefeed: {OneLine(exception.Message)} ({exception.Status}); try again later.");
@@ -288,13 +360,28 @@ internal static class Commands
 
         public Option<string> Link { get; } = new("--link", "-l") { Description = "An http(s) URL to read more." };
 
+        public Option<bool> Pin { get; } = new("--pin")
+        {
+            Description = "Pin the item above the column (unpinning the feed's pinned item); '--pin false' unpins it.",
+        };
+
+        public Option<bool> KeyEvent { get; } = new("--key-event")
+        {
+            Description = "Mark the item as a key event; '--key-event false' unmarks it.",
+        };
+
         public void AddTo(Command command)
         {
             command.Options.Add(Body);
             command.Options.Add(Priority);
             command.Options.Add(Tags);
             command.Options.Add(Link);
+            command.Options.Add(Pin);
+            command.Options.Add(KeyEvent);
         }
+
+        /// <summary>The flag's value when given, null when left out.</summary>
+        public static bool? Flag(ParseResult parse, Option<bool> flag) => parse.GetResult(flag) is { Implicit: false } ? parse.GetValue(flag) : null;
 
         public static ItemPriority? ParsePriority(string? text) => text switch
         {

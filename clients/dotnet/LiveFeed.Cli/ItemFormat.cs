@@ -33,12 +33,26 @@ internal sealed class ItemFormat(TimeZoneInfo timeZone)
         _ => Line(feedEvent.Item),
     };
 
+    /// <summary>A line of <c>history</c>: when, what, who ("2:51 PM  corrected  by night desk  Headline").</summary>
+    public string HistoryLine(FeedEvent feedEvent)
+    {
+        var item = feedEvent.Item;
+        var (kind, at) = feedEvent.Kind switch
+        {
+            FeedEventKind.Corrected => ("corrected", item.UpdatedAt ?? item.PublishedAt),
+            FeedEventKind.Retracted => ("retracted", item.RetractedAt ?? item.PublishedAt),
+            _ => ("published", item.PublishedAt),
+        };
+        var marks = (item.Pinned ? "  [pinned]" : "") + (item.KeyEvent ? "  [key event]" : "");
+        return $"{Time(at),8}  {kind,-9}  by {feedEvent.By}  {OneLine(item.Headline)}{marks}";
+    }
+
     // Every field, null ones too: a script reads the same shape every time ("body": null, not a missing key).
     private static readonly JsonSerializerOptions JsonOutput = new(LiveFeedJson.Options) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
 
     public static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonOutput);
 
     // Headlines are one line by contract; never let a body's line breaks or escape codes reach the terminal.
-    private static string OneLine(string text) =>
+    public static string OneLine(string text) =>
         string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c));
 }

@@ -63,6 +63,7 @@ internal static class LiveFeedCli
         root.Subcommands.Add(Commands.Post(common, environment));
         root.Subcommands.Add(Commands.Correct(common, environment));
         root.Subcommands.Add(Commands.Retract(common, environment));
+        root.Subcommands.Add(Commands.History(common, environment));
         root.Subcommands.Add(Commands.List(common, environment));
         root.Subcommands.Add(Commands.Tail(common, environment));
         return root;
@@ -80,7 +81,7 @@ internal sealed class CommonOptions
 
     public Option<string> Key { get; } = new("--key")
     {
-        Description = "The newsroom key, for post, correct and retract. Default: $LIVEFEED_KEY.",
+        Description = "The newsroom key, for post, correct, retract and history. Default: $LIVEFEED_KEY.",
         Recursive = true,
     };
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using LiveFeed.Contracts;
 
 namespace LiveFeed.Client;
 
@@ -9,7 +10,7 @@ namespace LiveFeed.Client;
 /// The server refused a request: its problem document (RFC 9457) as an exception. For a 400,
 /// <see cref="Errors"/> names each bad field with what is wrong with it.
 /// </summary>
-public sealed class LiveFeedApiException : Exception
+public class LiveFeedApiException : Exception
 {
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> NoErrors = new Dictionary<string, IReadOnlyList<string>>();
 
@@ -69,6 +70,7 @@ public sealed class LiveFeedApiException : Exception
         string? title = null;
         string? detail = null;
         Dictionary<string, IReadOnlyList<string>>? errors = null;
+        FeedItem? current = null;
         try
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -80,6 +82,10 @@ public sealed class LiveFeedApiException : Exception
                 {
                     title = String(root, "title");
                     detail = String(root, "detail");
+                    if (status == 412 && root.TryGetProperty("item", out var item) && item.ValueKind == JsonValueKind.Object)
+                    {
+                        current = item.Deserialize<FeedItem>(LiveFeedJson.Options);
+                    }
                     if (root.TryGetProperty("errors", out var errorsElement) && errorsElement.ValueKind == JsonValueKind.Object)
                     {
                         errors = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
@@ -99,6 +105,11 @@ public sealed class LiveFeedApiException : Exception
         }
 
         title ??= DefaultTitle(response.StatusCode);
+        if (current is not null)
+        {
+            return new LiveFeedItemChangedException(title, detail, new VersionedItem(current, response.Headers.ETag?.ToString()));
+        }
+
         return new LiveFeedApiException(status, title, detail, errors, RetryAfterOf(response.Headers.RetryAfter, TimeProvider.System));
     }
 

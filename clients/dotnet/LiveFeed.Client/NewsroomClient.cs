@@ -44,7 +44,15 @@ public sealed class NewsroomClient
     /// Publishes an item with the given <paramref name="idempotencyKey"/>: a second publish with the same key
     /// on the same feed within 24 hours answers the first item and changes nothing.
     /// </summary>
-    public async Task<FeedItem> PublishAsync(string feed, ItemRequest item, string idempotencyKey, CancellationToken cancellationToken = default)
+    public async Task<FeedItem> PublishAsync(string feed, ItemRequest item, string idempotencyKey, CancellationToken cancellationToken = default) =>
+        (await PublishVersionedAsync(feed, item, idempotencyKey, cancellationToken)).Item;
+
+    /// <summary>Publishes an item with a fresh idempotency key; answers it with its version (the answer's <c>ETag</c>).</summary>
+    public Task<VersionedItem> PublishVersionedAsync(string feed, ItemRequest item, CancellationToken cancellationToken = default) =>
+        PublishVersionedAsync(feed, item, Guid.NewGuid().ToString("N"), cancellationToken);
+
+    /// <summary>Publishes an item with the given idempotency key; answers it with its version (the answer's <c>ETag</c>).</summary>
+    public async Task<VersionedItem> PublishVersionedAsync(string feed, ItemRequest item, string idempotencyKey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
@@ -57,34 +65,71 @@ public sealed class NewsroomClient
             },
             retryUnreachable: true,
             cancellationToken);
-        return await ReadAsync<FeedItem>(response, cancellationToken);
+        return await ReadVersionedAsync(response, cancellationToken);
     }
 
     /// <summary>Corrects an item (<c>PUT .../items/{id}</c>): its content is replaced and readers get a <c>corrected</c> event.</summary>
     /// <returns>The corrected item, with <see cref="FeedItem.UpdatedAt"/>.</returns>
-    public async Task<FeedItem> CorrectAsync(string feed, string id, ItemRequest item, CancellationToken cancellationToken = default)
+    public async Task<FeedItem> CorrectAsync(string feed, string id, ItemRequest item, CancellationToken cancellationToken = default) =>
+        (await CorrectAsync(feed, id, item, ifMatch: null, cancellationToken)).Item;
+
+    /// <summary>
+    /// Corrects an item only if it is still at <paramref name="ifMatch"/>, a <see cref="VersionedItem.Version"/> (<c>If-Match</c>;
+    /// null: whatever its version). The content is replaced, so <see cref="ItemRequest.Pinned"/> and
+    /// <see cref="ItemRequest.KeyEvent"/> left out unset them.
+    /// </summary>
+    /// <returns>The corrected item with its new version.</returns>
+    /// <exception cref="LiveFeedItemChangedException">Someone changed the item meanwhile; nothing was changed.</exception>
+    public async Task<VersionedItem> CorrectAsync(string feed, string id, ItemRequest item, string? ifMatch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
         // Not retried when the answer is lost: a second correction would be a second event.
         using var response = await SendAsync(
-            () => new HttpRequestMessage(HttpMethod.Put, ItemPath(feed, id)) { Content = JsonContent.Create(item, options: LiveFeedJson.Options) },
+            () => WithIfMatch(new HttpRequestMessage(HttpMethod.Put, ItemPath(feed, id)) { Content = JsonContent.Create(item, options: LiveFeedJson.Options) }, ifMatch),
             retryUnreachable: false,
             cancellationToken);
-        return await ReadAsync<FeedItem>(response, cancellationToken);
+        return await ReadVersionedAsync(response, cancellationToken);
     }
 
     /// <summary>Retracts an item (<c>DELETE .../items/{id}</c>). Retracting it again is not an error.</summary>
-    public async Task RetractAsync(string feed, string id, CancellationToken cancellationToken = default)
+    public Task RetractAsync(string feed, string id, CancellationToken cancellationToken = default) =>
+        RetractAsync(feed, id, ifMatch: null, cancellationToken);
+
+    /// <summary>Retracts an item only if it is still at <paramref name="ifMatch"/> (<c>If-Match</c>; null: whatever its version).</summary>
+    /// <exception cref="LiveFeedItemChangedException">Someone changed the item meanwhile; it is not retracted.</exception>
+    public async Task RetractAsync(string feed, string id, string? ifMatch, CancellationToken cancellationToken = default)
     {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, ItemPath(feed, id)), retryUnreachable: true, cancellationToken);
-        await EnsureSuccessAsync(response, cancellationToken);
+        using var response = await SendAsync(() => WithIfMatch(new HttpRequestMessage(HttpMethod.Delete, ItemPath(feed, id)), ifMatch), retryUnreachable: true, cancellationToken);
+        try
+        {
+            await EnsureSuccessAsync(response, cancellationToken);
+        }
+        catch (LiveFeedItemChangedException changed) when (changed.Current?.Item.RetractedAt is not null)
+        {
+            // Retracted already (by a retry of this very request whose first answer was lost, or by a colleague):
+            // what was asked for is so, as a retraction without If-Match answers.
+        }
     }
 
     /// <summary>One item (also a retracted one), or null when the feed keeps no item with that id.</summary>
-    public async Task<FeedItem?> GetAsync(string feed, string id, CancellationToken cancellationToken = default)
+    public async Task<FeedItem?> GetAsync(string feed, string id, CancellationToken cancellationToken = default) =>
+        (await GetVersionedAsync(feed, id, cancellationToken))?.Item;
+
+    /// <summary>One item with its version (the <c>ETag</c> to correct or retract it with), or null when the feed keeps no such item.</summary>
+    public async Task<VersionedItem?> GetVersionedAsync(string feed, string id, CancellationToken cancellationToken = default)
     {
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, ItemPath(feed, id)), retryUnreachable: true, cancellationToken);
-        return response.StatusCode == HttpStatusCode.NotFound ? null : await ReadAsync<FeedItem>(response, cancellationToken);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await ReadVersionedAsync(response, cancellationToken);
+    }
+
+    /// <summary>
+    /// Who published, corrected and retracted an item, and when (<c>GET .../items/{id}/history</c>, with the key): its kept
+    /// events, oldest first. Null when the feed keeps no such item.
+    /// </summary>
+    public async Task<ItemHistory?> HistoryAsync(string feed, string id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, ItemPath(feed, id) + "/history"), retryUnreachable: true, cancellationToken);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await ReadAsync<ItemHistory>(response, cancellationToken);
     }
 
     /// <summary>One page of a feed's items, newest first, retracted ones left out (<c>GET .../items</c>).</summary>
@@ -239,6 +284,19 @@ public sealed class NewsroomClient
             throw await LiveFeedApiException.FromResponseAsync(response, cancellationToken);
         }
     }
+
+    private static HttpRequestMessage WithIfMatch(HttpRequestMessage request, string? ifMatch)
+    {
+        if (ifMatch is not null && !request.Headers.TryAddWithoutValidation("If-Match", ifMatch))
+        {
+            throw new ArgumentException($"'{ifMatch}' cannot be sent as If-Match: give the Version of an item the client answered.", nameof(ifMatch));
+        }
+
+        return request;
+    }
+
+    private static async Task<VersionedItem> ReadVersionedAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        new(await ReadAsync<FeedItem>(response, cancellationToken), response.Headers.ETag?.ToString());
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -30,7 +30,7 @@ public sealed class LiveFeedCliTests : IDisposable
         var id = Assert.Single(await ItemsAsync("main")).Id;
         var listed = await Cli("list", "--server", Server);
 
-        Assert.Equal((0, $"Posted {id} to main at 2:49 PM.\n", ""), (posted.ExitCode, posted.Output.Text, posted.Error.Text));
+        Assert.Equal((0, $"Posted {id} to main at 2:49 PM, version {await VersionOfAsync("main", id)}.\n", ""), (posted.ExitCode, posted.Output.Text, posted.Error.Text));
         Assert.Equal((0, $"{id}   2:49 PM  flash   Troops cross the border\n"), (listed.ExitCode, listed.Output.Text));
         var item = (await ItemsAsync("main"))[0];
         Assert.Equal(("More to follow.", "https://example.org/1", ItemPriority.Flash), (item.Body, item.Link, item.Priority));
@@ -66,12 +66,78 @@ public sealed class LiveFeedCliTests : IDisposable
 
         var corrected = await Cli("correct", id, "Quake hits the city");
 
-        Assert.Equal((0, $"Corrected {id} in main at 2:51 PM.\n"), (corrected.ExitCode, corrected.Output.Text));
+        Assert.Equal((0, $"Corrected {id} in main at 2:51 PM, version {await VersionOfAsync("main", id)}.\n"), (corrected.ExitCode, corrected.Output.Text));
         var item = (await ItemsAsync("main"))[0];
         Assert.Equal(("Quake hits the city", "Details soon.", ItemPriority.Urgent), (item.Headline, item.Body, item.Priority));
         Assert.Equal(["quake"], item.Tags);
         var listed = await Cli("list");
         Assert.Equal($"{id}   2:49 PM  urgent  Quake hits the city\n", listed.Output.Text);
+    }
+
+    [Fact]
+    public async Task PostAndCorrectPinAndMarkKeyEventsAndACorrectionKeepsThemUnlessGiven()
+    {
+        await Cli("post", "What we know so far", "--pin", "--key-event");
+        var id = (await ItemsAsync("main"))[0].Id;
+
+        await Cli("correct", id, "What we know now");
+        var kept = (await ItemsAsync("main"))[0];
+        await Cli("correct", id, "--pin", "false");
+        var unpinned = (await ItemsAsync("main"))[0];
+
+        Assert.Equal(("What we know now", true, true), (kept.Headline, kept.Pinned, kept.KeyEvent));
+        Assert.Equal(("What we know now", false, true), (unpinned.Headline, unpinned.Pinned, unpinned.KeyEvent));
+    }
+
+    [Fact]
+    public async Task CorrectWithAnIfMatchACollegueOvertookSaysWhoChangedItAndChangesNothing()
+    {
+        await Cli("post", "Quake hits city");
+        var id = (await ItemsAsync("main"))[0].Id;
+        var seen = await VersionOfAsync("main", id);
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        using (var http = _server.CreateNewsroomClient())
+        {
+            await new NewsroomClient(http).CorrectAsync("main", id, new ItemRequest { Headline = "Quake hits the capital" }, seen);
+        }
+
+        var corrected = await Cli("correct", id, "Quake hits the city", "--if-match", seen);
+        var retracted = await Cli("retract", id, "--if-match", seen);
+
+        var now = await VersionOfAsync("main", id);
+        Assert.Equal((1, ""), (corrected.ExitCode, corrected.Output.Text));
+        Assert.Equal(
+            [$"livefeed: {id} changed since that version: desk corrected it at 2:51 PM (\"Quake hits the capital\", version {now}); nothing was changed. (412)"],
+            corrected.Error.Lines);
+        Assert.Equal(1, retracted.ExitCode);
+        Assert.Equal("Quake hits the capital", (await ItemsAsync("main"))[0].Headline);
+        Assert.Equal(0, (await Cli("retract", id, "--if-match", now)).ExitCode);
+        Assert.Empty(await ItemsAsync("main"));
+    }
+
+    [Fact]
+    public async Task HistoryShowsWhoPublishedCorrectedAndRetractedAnItemAndJsonForScripts()
+    {
+        await Cli("post", "Quake hits city", "--key-event");
+        var id = (await ItemsAsync("main"))[0].Id;
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        await Cli("correct", id, "Quake hits the city");
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await Cli("retract", id);
+
+        var history = await Cli("history", id);
+        var json = await Cli("history", id, "--json");
+        var unknown = await Cli("history", "no-such-item");
+
+        Assert.Equal(
+            ["2:49 PM  published  by desk  Quake hits city  [key event]", "2:51 PM  corrected  by desk  Quake hits the city  [key event]",
+                "2:52 PM  retracted  by desk  Quake hits the city  [key event]"],
+            history.Output.Lines.Select(line => line.Trim()));
+        var parsed = JsonSerializer.Deserialize<ItemHistory>(json.Output.Text, LiveFeedJson.Options)!;
+        Assert.Equal(("main", id), (parsed.Feed, parsed.Id));
+        Assert.Equal([FeedEventKind.Published, FeedEventKind.Corrected, FeedEventKind.Retracted], parsed.Events.Select(e => e.Kind));
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Equal(["livefeed: feed 'main' has no item 'no-such-item' (see 'livefeed list --feed main')."], unknown.Error.Lines);
     }
 
     [Fact]
@@ -282,6 +348,8 @@ public sealed class LiveFeedCliTests : IDisposable
     [InlineData("frobnicate")]
     [InlineData("retract", "")]
     [InlineData("correct", " ", "New words")]
+    [InlineData("correct", "some-id", "--if-match", " ")]
+    [InlineData("post", "Hello", "--pin", "maybe")]
     public async Task ABadCommandLineIsOneLineOnStderrAndExitCode2(params string[] args)
     {
         var run = await Cli(args);
@@ -297,6 +365,7 @@ public sealed class LiveFeedCliTests : IDisposable
     [InlineData("post")]
     [InlineData("correct")]
     [InlineData("retract")]
+    [InlineData("history")]
     [InlineData("list")]
     [InlineData("tail")]
     public async Task EveryCommandHasHelp(params string[] command)
@@ -455,6 +524,12 @@ public sealed class LiveFeedCliTests : IDisposable
 
     private Task<CliRun> Cli(params string[] args) =>
         CliRun.RunAsync(new Dictionary<string, string> { ["LIVEFEED_URL"] = Server, ["LIVEFEED_KEY"] = LiveFeedServer.NewsroomKey }, args);
+
+    private async Task<string> VersionOfAsync(string feed, string id)
+    {
+        using var http = _server.CreateAnonymousClient();
+        return (await new NewsroomClient(http).GetVersionedAsync(feed, id))!.Version!;
+    }
 
     private async Task<IReadOnlyList<FeedItem>> ItemsAsync(string feed)
     {

@@ -39,6 +39,66 @@ public sealed class NewsroomClientTests
     }
 
     [Fact]
+    public async Task EveryItemAnswerCarriesItsVersionAndAStaleOneThrowsItemChangedWithTheCurrentItem()
+    {
+        using var server = new LiveFeedServer();
+        using var http = server.CreateAnonymousClient();
+        var newsroom = new NewsroomClient(http, new NewsroomClientOptions { ApiKey = LiveFeedServer.NewsroomKey });
+
+        var posted = await newsroom.PublishVersionedAsync("main", new ItemRequest { Headline = "What we know so far", Pinned = true, KeyEvent = true });
+        var fetched = await newsroom.GetVersionedAsync("main", posted.Item.Id);
+        var corrected = await newsroom.CorrectAsync("main", posted.Item.Id, new ItemRequest { Headline = "What we know now", Pinned = true }, posted.Version);
+        var stale = await Assert.ThrowsAsync<LiveFeedItemChangedException>(() =>
+            newsroom.CorrectAsync("main", posted.Item.Id, new ItemRequest { Headline = "Overwritten?" }, posted.Version));
+        var staleRetraction = await Assert.ThrowsAsync<LiveFeedItemChangedException>(() => newsroom.RetractAsync("main", posted.Item.Id, posted.Version));
+
+        Assert.Equal((true, true), (posted.Item.Pinned, posted.Item.KeyEvent));
+        Assert.Equal(posted.Version, fetched!.Version);
+        Assert.NotNull(posted.Version);
+        Assert.NotEqual(posted.Version, corrected.Version);
+        Assert.Equal((true, false, LiveFeedServer.KeyName), (corrected.Item.Pinned, corrected.Item.KeyEvent, corrected.Item.UpdatedBy));
+        foreach (var exception in new[] { stale, staleRetraction })
+        {
+            Assert.Equal(412, exception.Status);
+            Assert.Equal(("What we know now", corrected.Version), (exception.Current!.Item.Headline, exception.Current.Version));
+        }
+
+        Assert.Null((await newsroom.GetAsync("main", posted.Item.Id))!.RetractedAt);
+    }
+
+    [Fact]
+    public async Task ARetractionWhoseVersionIsStaleBecauseTheItemIsRetractedAlreadyIsDone()
+    {
+        using var server = new LiveFeedServer();
+        using var http = server.CreateNewsroomClient();
+        var newsroom = new NewsroomClient(http);
+        var posted = await newsroom.PublishVersionedAsync("main", new ItemRequest { Headline = "Wrong" });
+        await newsroom.RetractAsync("main", posted.Item.Id, posted.Version);
+
+        // What a retry of a retraction whose answer was lost meets: the item retracted by the first attempt.
+        await newsroom.RetractAsync("main", posted.Item.Id, posted.Version);
+
+        Assert.NotNull((await newsroom.GetAsync("main", posted.Item.Id))!.RetractedAt);
+    }
+
+    [Fact]
+    public async Task HistoryNamesWhoDidWhatAndIsNullForAnUnknownItem()
+    {
+        using var server = new LiveFeedServer();
+        using var http = server.CreateNewsroomClient();
+        var newsroom = new NewsroomClient(http);
+        var posted = await newsroom.PublishAsync("main", new ItemRequest { Headline = "First" });
+        await newsroom.CorrectAsync("main", posted.Id, new ItemRequest { Headline = "Second" });
+
+        var history = await newsroom.HistoryAsync("main", posted.Id);
+
+        Assert.Equal(
+            [(FeedEventKind.Published, LiveFeedServer.KeyName, "First"), (FeedEventKind.Corrected, LiveFeedServer.KeyName, "Second")],
+            history!.Events.Select(e => (e.Kind, e.By, e.Item.Headline)));
+        Assert.Null(await newsroom.HistoryAsync("main", "no-such-item"));
+    }
+
+    [Fact]
     public async Task ListAllFollowsTheNextLinksThroughEveryPage()
     {
         using var server = new LiveFeedServer();
