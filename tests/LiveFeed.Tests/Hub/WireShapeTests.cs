@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LiveFeed.Contracts;
 using MessagePack;
+using LiveFeed.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 
 namespace LiveFeed.Tests.Hub;
@@ -74,6 +75,26 @@ public sealed class WireShapeTests
         Assert.True(item.GetProperty("pinned").GetBoolean());
         Assert.True(item.GetProperty("keyEvent").GetBoolean());
         Assert.Equal("night desk", item.GetProperty("updatedBy").GetString());
+    }
+
+    [Theory]
+    [InlineData(HubProtocolKind.Json)]
+    [InlineData(HubProtocolKind.MessagePack)]
+    public async Task ReadersOfEitherProtocolGetByPinnedKeyEventAndUpdatedByFromALiveServer(HubProtocolKind protocol)
+    {
+        using var server = new LiveFeedServer();
+        using var newsroom = server.CreateNewsroomClient();
+        var feed = NewsroomRequests.UniqueFeed("v2-wire");
+        await using var reader = await server.ConnectReaderAsync(protocol);
+        await reader.SubscribeAsync(feed);
+
+        var first = await newsroom.PublishAsync(feed, new { headline = "What we know so far", pinned = true, keyEvent = true });
+        var second = await newsroom.PublishAsync(feed, new { headline = "What we know now", pinned = true });
+        var events = await reader.NextEventsAsync(3);
+
+        Assert.Equal(
+            [(first.Id, true, true, (string?)null, "desk"), (first.Id, false, true, "desk", "desk"), (second.Id, true, false, null, "desk")],
+            events.Select(e => (e.Item.Id, e.Item.Pinned, e.Item.KeyEvent, e.Item.UpdatedBy, e.By)));
     }
 
     // Reads a string-keyed map, keeping timestamps as DateTime (only the timestamp extension decodes so).
