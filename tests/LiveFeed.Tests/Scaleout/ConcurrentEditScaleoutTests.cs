@@ -10,19 +10,43 @@ namespace LiveFeed.Tests.Scaleout;
 /// Two editors on two instances sharing one real redis-server: the If-Match check and the pin move are one atomic step
 /// in Redis, so racing writes settle the same way whichever instance each reaches.
 /// </summary>
-public sealed class ConcurrentEditScaleoutTests
+public sealed class ConcurrentEditScaleoutTests : IAsyncLifetime
 {
     private const int Rounds = 20;
+
+    private RedisServer? _redis;
+    private LiveFeedServer? _first;
+    private LiveFeedServer? _second;
+    private HttpClient? _onFirst;
+    private HttpClient? _onSecond;
+
+    // Each test: a redis-server of its own and two instances on it, a newsroom client on each.
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartNewAsync();
+        _first = new LiveFeedServer(RedisSettings.For(_redis));
+        _second = new LiveFeedServer(RedisSettings.For(_redis));
+        await Task.WhenAll(Eventually.ReadyAnswersAsync(_first.BaseAddress, HttpStatusCode.OK), Eventually.ReadyAnswersAsync(_second.BaseAddress, HttpStatusCode.OK));
+        _onFirst = _first.CreateNewsroomClient();
+        _onSecond = _second.CreateNewsroomClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _onFirst?.Dispose();
+        _onSecond?.Dispose();
+        _first?.Dispose();
+        _second?.Dispose();
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
 
     [Fact]
     public async Task OfTwoCorrectionsWithTheSameIfMatchOnTwoInstancesExactlyOneIs200AndTheOther412EveryRound()
     {
-        await using var redis = await RedisServer.StartNewAsync();
-        using var first = new LiveFeedServer(RedisSettings.For(redis));
-        using var second = new LiveFeedServer(RedisSettings.For(redis));
-        await Task.WhenAll(Eventually.ReadyAnswersAsync(first.BaseAddress, HttpStatusCode.OK), Eventually.ReadyAnswersAsync(second.BaseAddress, HttpStatusCode.OK));
-        using var onFirst = first.CreateNewsroomClient();
-        using var onSecond = second.CreateNewsroomClient();
+        var (onFirst, onSecond) = (_onFirst!, _onSecond!);
         var feed = NewsroomRequests.UniqueFeed("race-edit");
         var item = await onFirst.PublishAsync(feed, "Original");
         using var published = await onFirst.GetAsync(new Uri($"/api/feeds/{feed}/items/{item.Id}", UriKind.Relative));
@@ -50,12 +74,7 @@ public sealed class ConcurrentEditScaleoutTests
     [Fact]
     public async Task TwoInstancesPinningTwoItemsAtTheSameMomentLeaveExactlyOnePinnedEveryRound()
     {
-        await using var redis = await RedisServer.StartNewAsync();
-        using var first = new LiveFeedServer(RedisSettings.For(redis));
-        using var second = new LiveFeedServer(RedisSettings.For(redis));
-        await Task.WhenAll(Eventually.ReadyAnswersAsync(first.BaseAddress, HttpStatusCode.OK), Eventually.ReadyAnswersAsync(second.BaseAddress, HttpStatusCode.OK));
-        using var onFirst = first.CreateNewsroomClient();
-        using var onSecond = second.CreateNewsroomClient();
+        var (onFirst, onSecond) = (_onFirst!, _onSecond!);
         var feed = NewsroomRequests.UniqueFeed("race-pin");
         var left = await onFirst.PublishAsync(feed, "Left");
         var right = await onFirst.PublishAsync(feed, "Right");
