@@ -14,10 +14,11 @@ public sealed class OpenApiTests(ApiServerFixture fixture) : IClassFixture<ApiSe
     {
         // Writes: the table's codes plus the rules every write follows (400, 401, 403 outside the key's scope, 413, 415, 503).
         { "post", "/api/feeds/{feed}/items", ["201", "400", "401", "403", "413", "415", "503"], true },
-        { "put", "/api/feeds/{feed}/items/{id}", ["200", "400", "401", "403", "404", "409", "413", "415", "503"], true },
-        { "delete", "/api/feeds/{feed}/items/{id}", ["204", "400", "401", "403", "404", "503"], true },
+        { "put", "/api/feeds/{feed}/items/{id}", ["200", "400", "401", "403", "404", "409", "412", "413", "415", "503"], true },
+        { "delete", "/api/feeds/{feed}/items/{id}", ["204", "400", "401", "403", "404", "412", "503"], true },
         // v2: the key's name and scope.
         { "get", "/api/newsroom/me", ["200", "401"], true },
+        { "get", "/api/feeds/{feed}/items/{id}/history", ["200", "400", "401", "404", "503"], true },
         { "get", "/api/feeds/{feed}/audience", ["200", "400", "401", "503"], true },
         // Reads: 400 for a bad feed name or query, 503 when the store cannot be reached.
         { "get", "/api/feeds/{feed}/items", ["200", "400", "503"], false },
