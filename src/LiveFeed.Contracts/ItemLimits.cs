@@ -21,6 +21,12 @@ public static class ItemLimits
     /// <summary>Longest <c>Idempotency-Key</c> header.</summary>
     public const int IdempotencyKeyMaxLength = 128;
 
+    /// <summary>How far ahead a <c>publishAt</c> must be at least.</summary>
+    public static readonly TimeSpan PublishAtMinLead = TimeSpan.FromSeconds(5);
+
+    /// <summary>How far ahead a <c>publishAt</c> may be at most.</summary>
+    public static readonly TimeSpan PublishAtMaxLead = TimeSpan.FromDays(30);
+
     /// <summary>Largest request body the newsroom API reads, in bytes.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 }

@@ -77,5 +77,26 @@ public sealed class RedisFeedKeys
     /// </summary>
     public RedisKey WriteMark(string feed, string token) => Key(feed, "write:" + token);
 
+    /// <summary>
+    /// A hash: scheduled item id to the item's JSON, waiting or claimed. The schedule's keys share the hash tag
+    /// <c>{schedule}</c>, not a feed's: a claim takes the due items of every feed in one atomic step, which on Redis
+    /// Cluster needs them in one slot. Scheduled items are few (a newsroom's embargoed posts), so one slot holds them all.
+    /// </summary>
+    public RedisKey ScheduledItems => ScheduleKey("items");
+
+    /// <summary>A sorted set of the waiting scheduled items' ids, scored by <c>publishAt</c> (Unix ms).</summary>
+    public RedisKey ScheduleDue => ScheduleKey("due");
+
+    /// <summary>A sorted set of the claimed scheduled items' ids, scored by the end of their claim's lease (Unix ms).</summary>
+    public RedisKey ScheduleLeases => ScheduleKey("leases");
+
+    /// <summary>A sorted set of one feed's scheduled items' ids (waiting or claimed), scored by <c>publishAt</c>, for listing.</summary>
+    public RedisKey ScheduledOfFeed(string feed) => ScheduleKey("feed:" + feed);
+
+    /// <summary>One <c>Idempotency-Key</c> used on a scheduled POST to the feed, with a TTL.</summary>
+    public RedisKey ScheduleIdempotency(string feed, string idempotencyKey) => ScheduleKey("idempotency:" + feed + ":" + idempotencyKey);
+
+    private RedisKey ScheduleKey(string part) => $"{Prefix}:{{schedule}}:{part}";
+
     private RedisKey Key(string feed, string part) => $"{Prefix}:{{{feed}}}:{part}";
 }

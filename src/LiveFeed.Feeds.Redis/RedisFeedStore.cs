@@ -38,7 +38,15 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
     private readonly FeedOptions _options = options.Value;
 
     /// <inheritdoc />
-    public async Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken)
+    public Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken) =>
+        PublishAsync(item, idempotencyKey, Guid.NewGuid().ToString("N"), cancellationToken);
+
+    /// <summary>
+    /// A publish whose write mark is <paramref name="writeToken"/>. Each attempt has its own: a publish given up as not
+    /// stored (fenced) must not stop a later attempt of the same item under the same idempotency key (a scheduled item
+    /// published again by another instance) for the mark's hour.
+    /// </summary>
+    internal async Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, string writeToken, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
         cancellationToken.ThrowIfCancellationRequested();
@@ -59,14 +67,14 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
                     var published = await database.ScriptEvaluateAsync(
                         RedisScripts.Publish,
                         [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.ItemOrder(feed), keys.LiveItems(feed),
-                            keys.Idempotency(feed, idempotencyKey ?? string.Empty), keys.WriteMark(feed, item.Id), keys.Versions(feed)],
+                            keys.Idempotency(feed, idempotencyKey ?? string.Empty), keys.WriteMark(feed, writeToken), keys.Versions(feed)],
                         [item.Id, itemJson, _options.EventRetention, _options.ItemRetention, NewEpoch(), now,
                             (long)Idempotency.Window.TotalMilliseconds, idempotencyKey is null ? "0" : "1",
                             item.Pinned ? "1" : "0", unpin.PinnedId, unpin.Json, unpin.Version]);
                     await register;
                     return (RedisResult[])published!;
                 },
-                feed, item.Id, FeedEventKind.Published, item.Id);
+                feed, item.Id, FeedEventKind.Published, writeToken);
 
             switch ((string?)result[0])
             {
@@ -298,18 +306,7 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
         await Call(database => database.PingAsync());
     }
 
-    /// <summary>Runs Redis calls, turning "Redis cannot be reached" into <see cref="FeedStoreUnavailableException"/>.</summary>
-    private async Task<T> Call<T>(Func<IDatabase, Task<T>> call)
-    {
-        try
-        {
-            return await call(redis.GetDatabase());
-        }
-        catch (Exception exception) when (IsUnreachable(exception))
-        {
-            throw Unavailable(exception);
-        }
-    }
+    private Task<T> Call<T>(Func<IDatabase, Task<T>> call) => RedisErrors.Call(redis, call);
 
     /// <summary>
     /// Runs one write script. When Redis did not answer it in time, or the connection was lost after it may have been
@@ -323,11 +320,11 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
         {
             return await write(redis.GetDatabase());
         }
-        catch (Exception exception) when (IsUnreachable(exception))
+        catch (Exception exception) when (RedisErrors.IsUnreachable(exception))
         {
-            if (!MayHaveBeenSent(exception))
+            if (!RedisErrors.MayHaveBeenSent(exception))
             {
-                throw Unavailable(exception);
+                throw RedisErrors.Unavailable(exception);
             }
 
             var deadline = time.GetUtcNow() + WriteOutcomeWait;
@@ -336,13 +333,13 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
                 try
                 {
                     var outcome = await OutcomeAsync(feed, itemId, kind, token);
-                    return (string?)outcome[0] == "none" ? throw Unavailable(exception) : outcome;
+                    return (string?)outcome[0] == "none" ? throw RedisErrors.Unavailable(exception) : outcome;
                 }
-                catch (Exception again) when (IsUnreachable(again) && time.GetUtcNow() < deadline)
+                catch (Exception again) when (RedisErrors.IsUnreachable(again) && time.GetUtcNow() < deadline)
                 {
                     await Task.Delay(OutcomeRetryDelay, time);
                 }
-                catch (Exception again) when (IsUnreachable(again))
+                catch (Exception again) when (RedisErrors.IsUnreachable(again))
                 {
                     throw new FeedStoreUnavailableException(
                         $"Redis did not answer a write, nor for {WriteOutcomeWait.TotalSeconds:0} s whether it happened: {exception.Message}",
@@ -362,17 +359,6 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
             [keys.Meta(feed), keys.ItemOrder(feed), keys.WriteMark(feed, token)],
             [itemId, KindName(kind), (long)WriteMarkLifetime.TotalMilliseconds]))!;
 
-    /// <summary>
-    /// Whether a failed call may have reached Redis. A timeout always may (the library can mark a message it has just
-    /// written as waiting); a lost connection unless the call was never given to one.
-    /// </summary>
-    private static bool MayHaveBeenSent(Exception exception) => exception switch
-    {
-        RedisTimeoutException => true,
-        RedisConnectionException connection => connection.CommandStatus != CommandStatus.WaitingToBeSent,
-        _ => false,
-    };
-
     /// <summary>A write that outcome.lua had already settled as "did not happen" (only a write delivered late can meet this).</summary>
     private static void ThrowIfFenced(RedisResult[] result)
     {
@@ -381,22 +367,6 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
             throw new FeedStoreUnavailableException("This write was given up as not stored after Redis did not answer it in time; nothing was stored.");
         }
     }
-
-    private static FeedStoreUnavailableException Unavailable(Exception exception) =>
-        new($"Redis cannot be reached: {exception.Message}", exception);
-
-    private static bool IsUnreachable(Exception exception) => exception switch
-    {
-        RedisConnectionException or RedisTimeoutException => true,
-        // Redis answers, but cannot serve writes or reads yet: loading its data, busy with a script, a replica, a failover.
-        RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)
-            || server.Message.StartsWith("BUSY", StringComparison.Ordinal)
-            || server.Message.StartsWith("READONLY", StringComparison.Ordinal)
-            || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
-            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
-            || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal),
-        _ => false,
-    };
 
     private static string NewEpoch() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 

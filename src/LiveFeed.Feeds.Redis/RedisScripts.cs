@@ -32,6 +32,24 @@ internal static class RedisScripts
     /// </summary>
     private const string ReadOnly = "#!lua flags=no-writes\n";
 
+    /// <summary>Stores a scheduled item, with its idempotency check.</summary>
+    public static readonly string ScheduleAdd = Load("schedule-add");
+
+    /// <summary>A feed's waiting scheduled items, soonest first.</summary>
+    public static readonly string ScheduleList = ReadOnly + Load("schedule-list");
+
+    /// <summary>Replaces a waiting scheduled item, compare-and-set.</summary>
+    public static readonly string ScheduleReplace = Load("schedule-replace");
+
+    /// <summary>Cancels a waiting scheduled item, atomic against a claim.</summary>
+    public static readonly string ScheduleCancel = Load("schedule-cancel");
+
+    /// <summary>Claims due scheduled items (and those whose lease ran out) for one lease.</summary>
+    public static readonly string ScheduleClaim = Load("schedule-claim");
+
+    /// <summary>Removes a published scheduled item.</summary>
+    public static readonly string ScheduleComplete = Load("schedule-complete");
+
     private static string Load(string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"LiveFeed.Feeds.Redis.Scripts.{name}.lua")

@@ -76,14 +76,34 @@ public sealed class RedisFeedStoreTests(RedisStoreFixture redis) : FeedStoreCont
         var late = NewItem(feed);
 
         // What the store asks after a publish's answer never came, before that publish reaches Redis.
-        var outcome = await store.OutcomeAsync(feed, late.Id, FeedEventKind.Published, late.Id);
-        await Assert.ThrowsAsync<FeedStoreUnavailableException>(() => store.PublishAsync(late, null, default));
+        var outcome = await store.OutcomeAsync(feed, late.Id, FeedEventKind.Published, "attempt-1");
+        await Assert.ThrowsAsync<FeedStoreUnavailableException>(() => store.PublishAsync(late, null, "attempt-1", default));
 
         Assert.Equal("none", (string?)outcome[0]);
         Assert.Null((await store.GetItemAsync(feed, late.Id, default))?.Item);
         var page = await store.ReadAsync(feed, null, 10, default);
         Assert.Equal(first.Event!.Sequence, page.Sequence);
         Assert.Equal([first.Item.Id], page.Items.Select(i => i.Id));
+    }
+
+    [Fact]
+    public async Task ALaterAttemptOfAPublishGivenUpAsNotStoredPublishesTheItemOnce()
+    {
+        var store = Store();
+        var feed = NewsroomRequests.UniqueFeed("fenced-retry");
+        var item = NewItem(feed);
+
+        // The first attempt (a scheduled item's, under its idempotency key) was settled as not stored; the next attempt,
+        // by this or another instance, publishes the item under the same id, and a third is a replay.
+        await store.OutcomeAsync(feed, item.Id, FeedEventKind.Published, "attempt-1");
+        var second = await store.PublishAsync(item, "scheduled " + item.Id, default);
+        var third = await store.PublishAsync(item, "scheduled " + item.Id, default);
+
+        Assert.NotNull(second.Event);
+        Assert.Null(third.Event);
+        Assert.Equal(item.Id, third.Item.Id);
+        var page = await store.ReadAsync(feed, new FeedPosition(second.Event.Epoch, 0), 10, default);
+        Assert.Equal([item.Id], page.Events.Select(e => e.Item.Id));
     }
 
     [Fact]
