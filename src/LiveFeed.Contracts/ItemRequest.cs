@@ -1,7 +1,10 @@
+using System.Text.Json.Serialization;
+
 namespace LiveFeed.Contracts;
 
 /// <summary>
-/// The body of <c>POST /api/feeds/{feed}/items</c> (publish) and <c>PUT .../items/{id}</c> (correct).
+/// The body of <c>POST /api/feeds/{feed}/items</c> (publish, or schedule with <see cref="PublishAt"/>),
+/// <c>PUT .../items/{id}</c> (correct) and <c>PUT .../scheduled/{id}</c> (replace a scheduled item).
 /// Only these fields are accepted; the server answers 400 naming any other.
 /// </summary>
 public sealed record ItemRequest
@@ -26,4 +29,12 @@ public sealed record ItemRequest
 
     /// <summary>Marks the item for the "Key events" summary; left out or null is false.</summary>
     public bool? KeyEvent { get; init; }
+
+    /// <summary>
+    /// When to publish it (5 s to 30 days ahead): a <c>POST</c> with it schedules the item (<c>202</c>), a
+    /// <c>PUT .../scheduled/{id}</c> needs it, a <c>PUT .../items/{id}</c> refuses it (the item is already out).
+    /// </summary>
+    [JsonConverter(typeof(UtcTimestampJsonConverter))]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTime? PublishAt { get; init; }
 }

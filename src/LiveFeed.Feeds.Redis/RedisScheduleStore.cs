@@ -39,7 +39,7 @@ public sealed class RedisScheduleStore(IConnectionMultiplexer redis, RedisFeedKe
     }
 
     /// <inheritdoc />
-    public async Task<bool> ReplaceAsync(ScheduledItem item, CancellationToken cancellationToken)
+    public async Task<ScheduledItem?> ReplaceAsync(ScheduledItem item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
         cancellationToken.ThrowIfCancellationRequested();
@@ -50,7 +50,7 @@ public sealed class RedisScheduleStore(IConnectionMultiplexer redis, RedisFeedKe
             var currentJson = await RedisErrors.Call(redis, database => database.HashGetAsync(keys.ScheduledItems, item.Id));
             if (currentJson.IsNull || Parse(currentJson) is not { } current || current.Feed != item.Feed)
             {
-                return false;
+                return null;
             }
 
             var replaced = item with { Author = current.Author };
@@ -60,7 +60,7 @@ public sealed class RedisScheduleStore(IConnectionMultiplexer redis, RedisFeedKe
                 [item.Id, currentJson, JsonSerializer.Serialize(replaced, Json), Milliseconds(replaced.PublishAt)]));
             if (outcome != "changed")
             {
-                return outcome == "ok";
+                return outcome == "ok" ? replaced : null;
             }
         }
     }

@@ -54,18 +54,19 @@ public sealed class InMemoryScheduleStore : IScheduleStore
     }
 
     /// <inheritdoc />
-    public Task<bool> ReplaceAsync(ScheduledItem item, CancellationToken cancellationToken)
+    public Task<ScheduledItem?> ReplaceAsync(ScheduledItem item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
         lock (_lock)
         {
             if (!IsWaiting(item.Feed, item.Id, out var current))
             {
-                return Task.FromResult(false);
+                return Task.FromResult<ScheduledItem?>(null);
             }
 
-            _items[item.Id] = item with { Author = current.Author };
-            return Task.FromResult(true);
+            var replaced = item with { Author = current.Author };
+            _items[item.Id] = replaced;
+            return Task.FromResult<ScheduledItem?>(replaced);
         }
     }
 

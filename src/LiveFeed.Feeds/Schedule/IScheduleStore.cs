@@ -32,10 +32,10 @@ public interface IScheduleStore
     Task<IReadOnlyList<ScheduledItem>> ListAsync(string feed, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Replaces a waiting item's content and time (its id, feed and author stay); false, and nothing changed, when the
-    /// feed has no such waiting item (unknown, cancelled, claimed or published).
+    /// Replaces a waiting item's content and time (its id, feed and author stay) and answers it as stored; null, and
+    /// nothing changed, when the feed has no such waiting item (unknown, cancelled, claimed or published).
     /// </summary>
-    Task<bool> ReplaceAsync(ScheduledItem item, CancellationToken cancellationToken);
+    Task<ScheduledItem?> ReplaceAsync(ScheduledItem item, CancellationToken cancellationToken);
 
     /// <summary>Cancels a waiting item: true when it was waiting, and then it is never claimed; false otherwise.</summary>
     Task<bool> CancelAsync(string feed, string id, CancellationToken cancellationToken);

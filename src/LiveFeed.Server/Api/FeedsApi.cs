@@ -6,6 +6,7 @@ using LiveFeed.Server.ApiDocs;
 using LiveFeed.Server.Caching;
 using LiveFeed.Server.Metrics;
 using LiveFeed.Server.Newsroom;
+using LiveFeed.Server.Schedule;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -49,6 +50,9 @@ internal static class FeedsApi
 
         // Any newsroom key may read who did what (a read, not a write: no scope applies).
         feed.MapGet("/items/{id}/history", History).RequireNewsroomKey().ProducesProblem(StatusCodes.Status404NotFound);
+
+        // Items waiting for their publishAt (Schedule/).
+        feed.MapScheduleApi();
         return app;
     }
 
@@ -57,7 +61,7 @@ internal static class FeedsApi
     /// Described for the document only: <c>Accepts</c> would make routing refuse other content types before
     /// the newsroom key is checked and without the reader's problem detail.
     /// </summary>
-    private static RouteHandlerBuilder AcceptsItem(this RouteHandlerBuilder endpoint) =>
+    public static RouteHandlerBuilder AcceptsItem(this RouteHandlerBuilder endpoint) =>
         endpoint.WithJsonBody<ItemRequest>()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
@@ -142,8 +146,10 @@ internal static class FeedsApi
         return TypedResults.Ok(await store.ReadAsync(feed, position, count, cancellationToken));
     }
 
-    public static async Task<Results<Created<FeedItem>, ProblemHttpResult>> Publish(
-        string feed, HttpRequest request, ClaimsPrincipal user, NewsroomService newsroom, LiveFeedMetrics metrics, CancellationToken cancellationToken)
+    /// <summary>Publishes now (201), or, with <c>publishAt</c>, schedules (202, <see cref="ScheduleApi"/>).</summary>
+    public static async Task<Results<Created<FeedItem>, Accepted<ScheduledItem>, ProblemHttpResult>> Publish(
+        string feed, HttpRequest request, ClaimsPrincipal user, NewsroomService newsroom, ScheduleService schedule, LiveFeedMetrics metrics,
+        CancellationToken cancellationToken)
     {
         var started = LiveFeedMetrics.StartTimer();
         var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
@@ -152,10 +158,16 @@ internal static class FeedsApi
             return ApiProblems.Invalid("Idempotency-Key", $"An Idempotency-Key is 1 to {ItemLimits.IdempotencyKeyMaxLength} visible ASCII characters.");
         }
 
-        var (content, problem) = await ItemRequestReader.ReadAsync(request, cancellationToken);
+        var (content, publishAt, problem) = await ItemRequestReader.ReadAsync(request, PublishAtField.Optional, schedule.Now(), cancellationToken);
         if (problem is not null)
         {
             return problem;
+        }
+
+        if (publishAt is { } at)
+        {
+            return await ScheduleApi.ScheduleAsync(
+                feed, content!, at, Author(user), idempotencyKey.Length == 0 ? null : idempotencyKey, schedule, request.HttpContext.Response, cancellationToken);
         }
 
         var result = await newsroom.PublishAsync(feed, content!, Author(user), idempotencyKey.Length == 0 ? null : idempotencyKey, cancellationToken);
@@ -228,7 +240,7 @@ internal static class FeedsApi
         }
     }
 
-    private static string Author(ClaimsPrincipal user) => user.Identity?.Name ?? throw new InvalidOperationException("Writes require a newsroom key.");
+    public static string Author(ClaimsPrincipal user) => user.Identity?.Name ?? throw new InvalidOperationException("Writes require a newsroom key.");
 
     private static bool IsValidIdempotencyKey(string key) =>
         key.Length is > 0 and <= ItemLimits.IdempotencyKeyMaxLength && key.All(c => c is >= '!' and <= '~');

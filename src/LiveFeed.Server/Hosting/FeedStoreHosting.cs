@@ -1,6 +1,7 @@
 using LiveFeed.Feeds;
 using LiveFeed.Feeds.InMemory;
 using LiveFeed.Feeds.Redis;
+using LiveFeed.Feeds.Schedule;
 using LiveFeed.Feeds.SharedReads;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Logging;
@@ -20,8 +21,8 @@ internal static class FeedStoreHosting
     public const string Backing = "backing";
 
     /// <summary>
-    /// The one place the store is chosen. <c>ConnectionStrings:Redis</c> unset: one instance, in memory.
-    /// Set: the Redis store, and the SignalR Redis backplane joining every instance on that Redis,
+    /// The one place the store is chosen, and with it the schedule's store (<see cref="IScheduleStore"/>).
+    /// <c>ConnectionStrings:Redis</c> unset: one instance, in memory. Set: the Redis stores, and the SignalR Redis backplane joining every instance on that Redis,
     /// both over one shared connection. Either way everything reads it through <see cref="SharedReadsFeedStore"/>,
     /// so that readers that come together cost the store one read.
     /// </summary>
@@ -39,6 +40,7 @@ internal static class FeedStoreHosting
         if (string.IsNullOrWhiteSpace(redis))
         {
             builder.Services.AddKeyedSingleton<IFeedStore, InMemoryFeedStore>(Backing);
+            builder.Services.AddSingleton<IScheduleStore, InMemoryScheduleStore>();
 
             // One instance, no backplane: the feed groups are held and sent to by LiveFeed's own lifetime manager.
             builder.Services.AddLocalFeedGroups<Microsoft.AspNetCore.SignalR.DefaultHubLifetimeManager<FeedHub>>(backplane: false);
@@ -52,6 +54,7 @@ internal static class FeedStoreHosting
         builder.Services.AddSingleton(provider => new RedisFeedKeys(provider.GetRequiredService<IOptions<RedisStoreOptions>>().Value.Prefix));
         builder.Services.AddSingleton<IConnectionMultiplexer>(provider => ConnectRedis(redis, provider));
         builder.Services.AddKeyedSingleton<IFeedStore, RedisFeedStore>(Backing);
+        builder.Services.AddSingleton<IScheduleStore, RedisScheduleStore>();
 
         // The backplane publishes each feed group's events to every instance, over the same connection.
         builder.Services.AddSignalR().AddStackExchangeRedis();

@@ -13,6 +13,7 @@ using LiveFeed.Server.Logging;
 using LiveFeed.Server.Metrics;
 using LiveFeed.Server.Newsroom;
 using LiveFeed.Server.Pages;
+using LiveFeed.Server.Schedule;
 using LiveFeed.Server.Shutdown;
 using Microsoft.Extensions.Options;
 using LiveFeed.Server.Streams;
@@ -48,6 +49,9 @@ internal static class LiveFeedHosting
 
         // Newsroom keys authenticate writes; the newsroom service publishes, corrects and retracts.
         builder.AddNewsroom();
+
+        // Scheduled items: the API's service, and the publisher on every instance that sends them out at their time.
+        builder.AddSchedule();
 
         // Which other sites' pages may use the hub and the API (CORS).
         builder.AddLiveFeedCors();

@@ -7,21 +7,46 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LiveFeed.Server.Newsroom;
 
+/// <summary>Whether a request body may carry <c>publishAt</c>.</summary>
+internal enum PublishAtField
+{
+    /// <summary>A published item's correction: it cannot be scheduled (400 naming <c>publishAt</c>).</summary>
+    Refused,
+
+    /// <summary>A publish: with <c>publishAt</c> it is scheduled.</summary>
+    Optional,
+
+    /// <summary>A scheduled item's replacement: its time is part of what is replaced.</summary>
+    Required,
+}
+
 /// <summary>
-/// Reads and validates the body of a publish or a correction: JSON only, at most
+/// Reads and validates the body of a publish, a correction or a scheduled item's replacement: JSON only, at most
 /// <see cref="ItemLimits.MaxRequestBodyBytes"/>, only the fields of <see cref="ItemRequest"/>, every
 /// rule of the contract checked at once so that a 400 names every bad field.
 /// </summary>
 internal static class ItemRequestReader
 {
-    private static readonly string[] KnownFields = ["headline", "body", "priority", "tags", "link", "pinned", "keyEvent"];
+    private static readonly string[] KnownFields = ["headline", "body", "priority", "tags", "link", "pinned", "keyEvent", "publishAt"];
 
-    /// <summary>The body as item content, or the problem to answer with.</summary>
+    /// <summary>The body as item content, or the problem to answer with (a correction: <c>publishAt</c> is refused).</summary>
     public static async Task<(ItemContent? Content, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (content, _, problem) = await ReadAsync(request, PublishAtField.Refused, default, cancellationToken);
+        return (content, problem);
+    }
+
+    /// <summary>
+    /// The body as item content and its <c>publishAt</c> (UTC, millisecond precision; null when not given), or the
+    /// problem to answer with. A <c>publishAt</c> is at least <see cref="ItemLimits.PublishAtMinLead"/> and at most
+    /// <see cref="ItemLimits.PublishAtMaxLead"/> after <paramref name="now"/>.
+    /// </summary>
+    public static async Task<(ItemContent? Content, DateTime? PublishAt, ProblemHttpResult? Problem)> ReadAsync(
+        HttpRequest request, PublishAtField publishAt, DateTime now, CancellationToken cancellationToken)
     {
         if (!request.HasJsonContentType())
         {
-            return (null, TypedResults.Problem(
+            return (null, null, TypedResults.Problem(
                 statusCode: StatusCodes.Status415UnsupportedMediaType,
                 title: "The body must be JSON",
                 detail: "Send the item as JSON with 'Content-Type: application/json'."));
@@ -30,7 +55,7 @@ internal static class ItemRequestReader
         var body = await ReadLimitedAsync(request, cancellationToken);
         if (body is null)
         {
-            return (null, TypedResults.Problem(
+            return (null, null, TypedResults.Problem(
                 statusCode: StatusCodes.Status413PayloadTooLarge,
                 title: "The body is too large",
                 detail: $"A newsroom request body is at most {ItemLimits.MaxRequestBodyBytes / 1024} KiB."));
@@ -45,22 +70,22 @@ internal static class ItemRequestReader
         catch (JsonException exception)
         {
             errors.Add("$", $"The body is not valid JSON: {exception.Message}");
-            return (null, errors.ToProblem());
+            return (null, null, errors.ToProblem());
         }
 
         using (document)
         {
-            var content = Validate(document.RootElement, errors);
-            return errors.Any ? (null, errors.ToProblem()) : (content, null);
+            var (content, at) = Validate(document.RootElement, publishAt, now, errors);
+            return errors.Any ? (null, null, errors.ToProblem()) : (content, at, null);
         }
     }
 
-    private static ItemContent? Validate(JsonElement root, Errors errors)
+    private static (ItemContent? Content, DateTime? PublishAt) Validate(JsonElement root, PublishAtField publishAtField, DateTime now, Errors errors)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
             errors.Add("$", "The body must be a JSON object with at least a 'headline'.");
-            return null;
+            return (null, null);
         }
 
         var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -86,7 +111,57 @@ internal static class ItemRequestReader
         var link = ReadLink(fields, errors);
         var pinned = ReadFlag(fields, "pinned", errors);
         var keyEvent = ReadFlag(fields, "keyEvent", errors);
-        return errors.Any ? null : new ItemContent(headline!, body, priority, tags, link, pinned, keyEvent);
+        var publishAt = ReadPublishAt(fields, publishAtField, now, errors);
+        return errors.Any ? (null, null) : (new ItemContent(headline!, body, priority, tags, link, pinned, keyEvent), publishAt);
+    }
+
+    private static string Timestamp(DateTime time) => time.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static DateTime? ReadPublishAt(Dictionary<string, JsonElement> fields, PublishAtField rule, DateTime now, Errors errors)
+    {
+        if (!fields.TryGetValue("publishAt", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (rule == PublishAtField.Required)
+            {
+                errors.Add("publishAt", "A scheduled item needs its 'publishAt': when it goes out.");
+            }
+
+            return null;
+        }
+
+        if (rule == PublishAtField.Refused)
+        {
+            errors.Add("publishAt", "This item is already published: it cannot be scheduled. Correct it without 'publishAt'.");
+            return null;
+        }
+
+        // An ISO-8601 timestamp with its offset ('Z' or '+02:00'): a time without one names no instant.
+        if (value.ValueKind != JsonValueKind.String || !value.TryGetDateTime(out var local) || !value.TryGetDateTimeOffset(out var instant))
+        {
+            errors.Add("publishAt", "'publishAt' must be an ISO-8601 timestamp with its offset, e.g. \"2026-12-04T18:00:00Z\".");
+            return null;
+        }
+
+        if (local.Kind == DateTimeKind.Unspecified)
+        {
+            errors.Add("publishAt", "'publishAt' needs its offset ('Z' for UTC, or e.g. '+01:00'): without one it names no instant.");
+            return null;
+        }
+
+        var utc = instant.UtcDateTime;
+        var publishAt = new DateTime(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+        if (publishAt < now + ItemLimits.PublishAtMinLead)
+        {
+            errors.Add("publishAt", publishAt <= now
+                ? $"'publishAt' is in the past (the server's time is {Timestamp(now)}); it must be at least {ItemLimits.PublishAtMinLead.TotalSeconds:0} s ahead."
+                : $"'publishAt' must be at least {ItemLimits.PublishAtMinLead.TotalSeconds:0} s ahead (the server's time is {Timestamp(now)}).");
+        }
+        else if (publishAt > now + ItemLimits.PublishAtMaxLead)
+        {
+            errors.Add("publishAt", $"'publishAt' must be at most {ItemLimits.PublishAtMaxLead.TotalDays:0} days ahead.");
+        }
+
+        return publishAt;
     }
 
     private static string? ReadHeadline(Dictionary<string, JsonElement> fields, Errors errors)

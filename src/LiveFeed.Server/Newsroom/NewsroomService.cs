@@ -23,19 +23,37 @@ internal sealed class NewsroomService(
     // to the hand-over keeps this instance's readers receiving each feed in sequence order.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
-    public async Task<PublishResult> PublishAsync(string feed, ItemContent content, string author, string? idempotencyKey, CancellationToken cancellationToken)
-    {
-        var item = content.ToNewItem(ItemIds.New(), feed, author, Now());
+    public Task<PublishResult> PublishAsync(string feed, ItemContent content, string author, string? idempotencyKey, CancellationToken cancellationToken) =>
+        PublishAsync(content.ToNewItem(ItemIds.New(), feed, author, Now()), idempotencyKey, cancellationToken);
 
-        var result = await AppendAsync(feed, () => store.PublishAsync(item, idempotencyKey, CancellationToken.None), r => [r.Unpinned, r.Event], cancellationToken);
-        LogUnpinned(result.Unpinned, author);
+    /// <summary>
+    /// Publishes a scheduled item now, under its id, with <c>publishedAt</c> this moment. Its idempotency key is derived
+    /// from its id (<see cref="ScheduledIdempotencyKey"/>), so that publishing it again (another instance that claimed
+    /// it after this one's lease ran out) answers the item first published and makes no second event.
+    /// </summary>
+    public Task<PublishResult> PublishScheduledAsync(ScheduledItem scheduled, CancellationToken cancellationToken)
+    {
+        var content = new ItemContent(scheduled.Headline, scheduled.Body, scheduled.Priority, scheduled.Tags, scheduled.Link, scheduled.Pinned, scheduled.KeyEvent);
+        return PublishAsync(content.ToNewItem(scheduled.Id, scheduled.Feed, scheduled.Author, Now()), ScheduledIdempotencyKey(scheduled.Id), cancellationToken);
+    }
+
+    /// <summary>
+    /// The idempotency key a scheduled item is published under. It holds a space, which no client's
+    /// <c>Idempotency-Key</c> may (visible ASCII only), so no request can take it.
+    /// </summary>
+    public static string ScheduledIdempotencyKey(string id) => "scheduled " + id;
+
+    private async Task<PublishResult> PublishAsync(FeedItem item, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var result = await AppendAsync(item.Feed, () => store.PublishAsync(item, idempotencyKey, CancellationToken.None), r => [r.Unpinned, r.Event], cancellationToken);
+        LogUnpinned(result.Unpinned, item.Author);
         if (result.Event is { } appended)
         {
-            LiveFeedLog.Published(logger, feed, appended.Sequence, appended.Item.Id, author);
+            LiveFeedLog.Published(logger, item.Feed, appended.Sequence, appended.Item.Id, item.Author);
         }
         else
         {
-            LiveFeedLog.IdempotentReplay(logger, feed, result.Item.Id, author);
+            LiveFeedLog.IdempotentReplay(logger, item.Feed, result.Item.Id, item.Author);
         }
 
         return result;
@@ -103,7 +121,7 @@ internal sealed class NewsroomService(
 
     // The contract's timestamps have millisecond precision: cut the clock there so that what the
     // POST answers is exactly what readers and later GETs see.
-    private DateTime Now()
+    public DateTime Now()
     {
         var now = time.GetUtcNow().UtcDateTime;
         return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);

@@ -144,7 +144,7 @@ public abstract class ScheduleStoreContractTests
         AssertSame([claimed], later.Items);
         Assert.False(await store.CancelAsync(feed, cancelled.Id, default));
         Assert.False(await store.CancelAsync(feed, claimed.Id, default));
-        Assert.False(await store.ReplaceAsync(claimed with { Headline = "Too late" }, default));
+        Assert.Null(await store.ReplaceAsync(claimed with { Headline = "Too late" }, default));
         Assert.Empty(await store.ListAsync(feed, default));
     }
 
@@ -180,12 +180,13 @@ public abstract class ScheduleStoreContractTests
         await store.AddAsync(item, null, _now, default);
         var replacement = item with { Headline = "Moved", PublishAt = _now + TimeSpan.FromMinutes(2), Pinned = false, Author = "editor" };
 
-        Assert.True(await store.ReplaceAsync(replacement, default));
-        Assert.False(await store.ReplaceAsync(replacement with { Id = Guid.CreateVersion7().ToString("N") }, default));
-        Assert.False(await store.ReplaceAsync(replacement with { Feed = NewFeed() }, default));
+        var replaced = await store.ReplaceAsync(replacement, default);
+        Assert.Null(await store.ReplaceAsync(replacement with { Id = Guid.CreateVersion7().ToString("N") }, default));
+        Assert.Null(await store.ReplaceAsync(replacement with { Feed = NewFeed() }, default));
         var atOldTime = await store.ClaimDueAsync(_now + TimeSpan.FromSeconds(5), Lease, 10, default);
         var atNewTime = await store.ClaimDueAsync(_now + TimeSpan.FromMinutes(2), Lease, 10, default);
 
+        AssertSame([replacement with { Author = "desk" }], [replaced!]);
         Assert.Empty(atOldTime.Items);
         AssertSame([replacement with { Author = "desk" }], atNewTime.Items);
     }
