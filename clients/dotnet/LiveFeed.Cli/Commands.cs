@@ -5,7 +5,7 @@ using LiveFeed.Contracts;
 
 namespace LiveFeed.Cli;
 
-/// <summary>The tool's commands: post, correct, retract, history, list, tail.</summary>
+/// <summary>The tool's commands: post (now or --at a time), scheduled, cancel, correct, retract, history, list, tail.</summary>
 internal static class Commands
 {
     private const int DefaultListLimit = 20;
@@ -16,24 +16,80 @@ internal static class Commands
         var headline = new Argument<string>("headline") { Description = $"The headline: 1 to {ItemLimits.HeadlineMaxLength} characters of plain text." };
         var feed = FeedOption();
         var content = new ContentOptions();
-        var command = new Command("post", "Publish an item to a feed.") { headline, feed };
+        var at = new Option<string>("--at") { Description = ScheduleTime.Help };
+        at.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } text && ScheduleTime.Parse(text, DateTime.UtcNow, out var error) is null)
+            {
+                result.AddError(error!);
+            }
+        });
+        var command = new Command("post", "Publish an item to a feed, or schedule it with --at.") { headline, feed, at };
         content.AddTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: true, async (context, server) =>
         {
-            var (item, version) = await context.Newsroom(server).PublishVersionedAsync(
-                parse.GetValue(feed)!,
-                new ItemRequest
-                {
-                    Headline = parse.GetValue(headline)!,
-                    Body = parse.GetValue(content.Body),
-                    Priority = ContentOptions.ParsePriority(parse.GetValue(content.Priority)),
-                    Tags = parse.GetValue(content.Tags) is { Length: > 0 } tags ? tags : null,
-                    Link = parse.GetValue(content.Link),
-                    Pinned = ContentOptions.Flag(parse, content.Pin),
-                    KeyEvent = ContentOptions.Flag(parse, content.KeyEvent),
-                },
-                cancellationToken);
+            var request = content.Request(parse, parse.GetValue(headline)!);
+            if (parse.GetValue(at) is { } atText)
+            {
+                var scheduled = await context.Newsroom(server).ScheduleAsync(
+                    parse.GetValue(feed)!, request, ScheduleTime.Parse(atText, DateTime.UtcNow, out _)!.Value, cancellationToken);
+                await WriteAsync(context, scheduled, $"Scheduled {scheduled.Id} for {scheduled.Feed} at {context.Format.When(scheduled.PublishAt)}.");
+                return ExitCodes.Ok;
+            }
+
+            var (item, version) = await context.Newsroom(server).PublishVersionedAsync(parse.GetValue(feed)!, request, cancellationToken);
             await WriteAsync(context, item, $"Posted {item.Id} to {item.Feed} at {context.Format.Time(item.PublishedAt)}{Version(version)}.");
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    public static Command Scheduled(CommonOptions common, CliEnvironment environment)
+    {
+        var feed = FeedOption();
+        var command = new Command("scheduled", "List a feed's scheduled items still waiting to go out, soonest first, with their ids and times.") { feed };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: true, async (context, server) =>
+        {
+            var feedName = parse.GetValue(feed)!;
+            var items = await context.Newsroom(server).ListScheduledAsync(feedName, cancellationToken);
+            if (context.Json)
+            {
+                await context.Environment.Out.WriteLineAsync(ItemFormat.Json(items));
+            }
+            else if (items.Count == 0)
+            {
+                await context.Environment.Error.WriteLineAsync($"livefeed: feed '{feedName}' has no scheduled items.");
+            }
+            else
+            {
+                foreach (var item in items)
+                {
+                    await context.Environment.Out.WriteLineAsync(context.Format.ScheduledLine(item));
+                }
+            }
+
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    public static Command Cancel(CommonOptions common, CliEnvironment environment)
+    {
+        var id = new Argument<string>("id") { Description = "The scheduled item's id (see 'livefeed scheduled')." };
+        var feed = FeedOption();
+        var command = new Command("cancel", "Cancel a scheduled item: it never goes out. An item that has gone out is retracted instead (livefeed retract).") { id, feed };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, common, environment, requiresKey: true, async (context, server) =>
+        {
+            var feedName = parse.GetValue(feed)!;
+            var itemId = parse.GetValue(id)!;
+            if (!await context.Newsroom(server).CancelScheduledAsync(feedName, itemId, cancellationToken))
+            {
+                await context.Environment.Error.WriteLineAsync(
+                    $"livefeed: feed '{feedName}' has no scheduled item '{itemId}' waiting: it has gone out (see 'livefeed list'), or was never scheduled or already cancelled.");
+                return ExitCodes.Refused;
+            }
+
+            await WriteAsync(context, new { feed = feedName, id = itemId, cancelled = true }, $"Cancelled {itemId} in {feedName}: it will not go out.");
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;
@@ -368,6 +424,18 @@ internal static class Commands
         public Option<bool> KeyEvent { get; } = new("--key-event")
         {
             Description = "Mark the item as a key event; '--key-event false' unmarks it.",
+        };
+
+        /// <summary>The item to post: the headline and what options were given.</summary>
+        public ItemRequest Request(ParseResult parse, string headline) => new()
+        {
+            Headline = headline,
+            Body = parse.GetValue(Body),
+            Priority = ParsePriority(parse.GetValue(Priority)),
+            Tags = parse.GetValue(Tags) is { Length: > 0 } tags ? tags : null,
+            Link = parse.GetValue(Link),
+            Pinned = Flag(parse, Pin),
+            KeyEvent = Flag(parse, KeyEvent),
         };
 
         public void AddTo(Command command)

@@ -12,6 +12,13 @@ internal sealed class ItemFormat(TimeZoneInfo timeZone)
     public string Time(DateTime utc) =>
         TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), timeZone).ToString("h:mm tt", CultureInfo.InvariantCulture);
 
+    /// <summary>A date and time for what is further off than today (a scheduled item): "2026-12-04 6:00 PM".</summary>
+    public string When(DateTime utc) =>
+        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), timeZone).ToString("yyyy-MM-dd h:mm:ss tt", CultureInfo.InvariantCulture);
+
+    /// <summary>A scheduled item in <c>livefeed scheduled</c>: id, when it goes out, priority, headline.</summary>
+    public string ScheduledLine(ScheduledItem item) => $"{item.Id}  {When(item.PublishAt)}  {Priority(item.Priority),-6}  {OneLine(item.Headline)}";
+
     public static string Priority(ItemPriority priority) => priority switch
     {
         ItemPriority.Urgent => "urgent",

@@ -61,6 +61,8 @@ internal static class LiveFeedCli
         root.Options.Add(common.Key);
         root.Options.Add(common.Json);
         root.Subcommands.Add(Commands.Post(common, environment));
+        root.Subcommands.Add(Commands.Scheduled(common, environment));
+        root.Subcommands.Add(Commands.Cancel(common, environment));
         root.Subcommands.Add(Commands.Correct(common, environment));
         root.Subcommands.Add(Commands.Retract(common, environment));
         root.Subcommands.Add(Commands.History(common, environment));

@@ -56,6 +56,11 @@ public sealed class NewsroomClient
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        if (item.PublishAt is not null)
+        {
+            throw new ArgumentException("An item with a PublishAt is scheduled, not published: use ScheduleAsync.", nameof(item));
+        }
+
         using var response = await SendAsync(
             () =>
             {
@@ -66,6 +71,68 @@ public sealed class NewsroomClient
             retryUnreachable: true,
             cancellationToken);
         return await ReadVersionedAsync(response, cancellationToken);
+    }
+
+    /// <summary>
+    /// Schedules an item (<c>POST /api/feeds/{feed}/items</c> with <c>publishAt</c>, 5 s to 30 days ahead): it goes out at
+    /// <paramref name="publishAt"/>, once, under the id answered. Carries a fresh idempotency key, reused on its own
+    /// retries, so a retry never schedules it twice.
+    /// </summary>
+    /// <returns>The scheduled item as the server stored it.</returns>
+    public async Task<ScheduledItem> ScheduleAsync(string feed, ItemRequest item, DateTime publishAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var idempotencyKey = Guid.NewGuid().ToString("N");
+        using var response = await SendAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, ItemsPath(feed))
+                {
+                    Content = JsonContent.Create(item with { PublishAt = publishAt }, options: LiveFeedJson.Options),
+                };
+                request.Headers.Add("Idempotency-Key", idempotencyKey);
+                return request;
+            },
+            retryUnreachable: true,
+            cancellationToken);
+        return await ReadAsync<ScheduledItem>(response, cancellationToken);
+    }
+
+    /// <summary>A feed's scheduled items still waiting to go out, soonest first (<c>GET .../scheduled</c>).</summary>
+    public async Task<IReadOnlyList<ScheduledItem>> ListScheduledAsync(string feed, CancellationToken cancellationToken = default) =>
+        (await GetJsonAsync<ScheduledItemsPage>(FeedPath(feed) + "/scheduled", cancellationToken)).Items;
+
+    /// <summary>
+    /// Replaces a waiting scheduled item's content and time (<c>PUT .../scheduled/{id}</c>). Throws
+    /// <see cref="LiveFeedApiException"/> with status 404 when it is no longer waiting (gone out, or cancelled).
+    /// </summary>
+    public async Task<ScheduledItem> RescheduleAsync(string feed, string id, ItemRequest item, DateTime publishAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        using var response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Put, ScheduledPath(feed, id))
+            {
+                Content = JsonContent.Create(item with { PublishAt = publishAt }, options: LiveFeedJson.Options),
+            },
+            retryUnreachable: false,
+            cancellationToken);
+        return await ReadAsync<ScheduledItem>(response, cancellationToken);
+    }
+
+    /// <summary>
+    /// Cancels a scheduled item (<c>DELETE .../scheduled/{id}</c>): true when it was waiting, and then it never goes out;
+    /// false when it is not waiting (it has gone out, is going out now, or was never scheduled or already cancelled).
+    /// </summary>
+    public async Task<bool> CancelScheduledAsync(string feed, string id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, ScheduledPath(feed, id)), retryUnreachable: false, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        await EnsureSuccessAsync(response, cancellationToken);
+        return true;
     }
 
     /// <summary>Corrects an item (<c>PUT .../items/{id}</c>): its content is replaced and readers get a <c>corrected</c> event.</summary>
@@ -232,6 +299,12 @@ public sealed class NewsroomClient
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         return ItemsPath(feed) + "/" + Uri.EscapeDataString(id);
+    }
+
+    private static string ScheduledPath(string feed, string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return FeedPath(feed) + "/scheduled/" + Uri.EscapeDataString(id);
     }
 
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> createRequest, bool retryUnreachable, CancellationToken cancellationToken)

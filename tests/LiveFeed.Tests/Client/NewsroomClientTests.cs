@@ -99,6 +99,30 @@ public sealed class NewsroomClientTests
     }
 
     [Fact]
+    public async Task ScheduleRescheduleListAndCancelWorkAsTheApiSays()
+    {
+        using var server = new LiveFeedServer();
+        using var http = server.CreateAnonymousClient();
+        var newsroom = new NewsroomClient(http, new NewsroomClientOptions { ApiKey = LiveFeedServer.NewsroomKey });
+        var at = DateTime.UtcNow.AddHours(1);
+
+        var scheduled = await newsroom.ScheduleAsync("ukraine", new ItemRequest { Headline = "At noon", KeyEvent = true }, at);
+        var later = await newsroom.ScheduleAsync("ukraine", new ItemRequest { Headline = "Later" }, at.AddHours(1));
+        var moved = await newsroom.RescheduleAsync("ukraine", later.Id, new ItemRequest { Headline = "Sooner now" }, at.AddMinutes(-30));
+        var listed = await newsroom.ListScheduledAsync("ukraine");
+        var cancelled = await newsroom.CancelScheduledAsync("ukraine", scheduled.Id);
+        var cancelledAgain = await newsroom.CancelScheduledAsync("ukraine", scheduled.Id);
+        var gone = await Assert.ThrowsAsync<LiveFeedApiException>(() => newsroom.RescheduleAsync("ukraine", scheduled.Id, new ItemRequest { Headline = "No" }, at));
+
+        Assert.Equal(("At noon", true, LiveFeedServer.KeyName), (scheduled.Headline, scheduled.KeyEvent, scheduled.Author));
+        Assert.Equal(("Sooner now", later.Id), (moved.Headline, moved.Id));
+        Assert.Equal([later.Id, scheduled.Id], listed.Select(item => item.Id));
+        Assert.Equal((true, false, 404), (cancelled, cancelledAgain, gone.Status));
+        await Assert.ThrowsAsync<ArgumentException>(() => newsroom.PublishAsync("ukraine", new ItemRequest { Headline = "Mixed", PublishAt = at }));
+        Assert.Empty((await newsroom.ListAsync("ukraine")).Items);
+    }
+
+    [Fact]
     public async Task ListAllFollowsTheNextLinksThroughEveryPage()
     {
         using var server = new LiveFeedServer();
