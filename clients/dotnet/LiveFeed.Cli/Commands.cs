@@ -52,22 +52,7 @@ internal static class Commands
         {
             var feedName = parse.GetValue(feed)!;
             var items = await context.Newsroom(server).ListScheduledAsync(feedName, cancellationToken);
-            if (context.Json)
-            {
-                await context.Environment.Out.WriteLineAsync(ItemFormat.Json(items));
-            }
-            else if (items.Count == 0)
-            {
-                await context.Environment.Error.WriteLineAsync($"livefeed: feed '{feedName}' has no scheduled items.");
-            }
-            else
-            {
-                foreach (var item in items)
-                {
-                    await context.Environment.Out.WriteLineAsync(context.Format.ScheduledLine(item));
-                }
-            }
-
+            await WriteListAsync(context, items, $"livefeed: feed '{feedName}' has no scheduled items.", context.Format.ScheduledLine);
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;
@@ -218,22 +203,7 @@ internal static class Commands
                 }
             }
 
-            if (context.Json)
-            {
-                await context.Environment.Out.WriteLineAsync(ItemFormat.Json(items));
-            }
-            else if (items.Count == 0)
-            {
-                await context.Environment.Error.WriteLineAsync($"livefeed: feed '{feedName}' has no items.");
-            }
-            else
-            {
-                foreach (var item in items)
-                {
-                    await context.Environment.Out.WriteLineAsync(context.Format.ListLine(item));
-                }
-            }
-
+            await WriteListAsync(context, items, $"livefeed: feed '{feedName}' has no items.", context.Format.ListLine);
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;
@@ -320,6 +290,26 @@ internal static class Commands
             }
         });
         return feed;
+    }
+
+    /// <summary>A list: JSON for scripts, else one line each, or (on stderr) that there is nothing.</summary>
+    private static async Task WriteListAsync<T>(CliContext context, IReadOnlyList<T> items, string empty, Func<T, string> line)
+    {
+        if (context.Json)
+        {
+            await context.Environment.Out.WriteLineAsync(ItemFormat.Json(items));
+            return;
+        }
+
+        if (items.Count == 0)
+        {
+            await context.Environment.Error.WriteLineAsync(empty);
+        }
+
+        foreach (var item in items)
+        {
+            await context.Environment.Out.WriteLineAsync(line(item));
+        }
     }
 
     private static async Task WriteAsync<T>(CliContext context, T value, string text) =>

@@ -23,6 +23,6 @@ internal static partial class ScheduleLog
     [LoggerMessage(87, LogLevel.Error, "Publishing due scheduled items failed; trying again shortly")]
     public static partial void RoundFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(86, LogLevel.Warning, "Claimed {Count} scheduled items and stalling, as Schedule:StallAfterClaimForTests asks (a test setting)")]
-    public static partial void StallingForTests(ILogger logger, int count);
+    [LoggerMessage(86, LogLevel.Warning, "Stalling {Point} with {Count} scheduled items, as Schedule:StallForTests asks (a test setting)")]
+    public static partial void StallingForTests(ILogger logger, ScheduleStall point, int count);
 }

@@ -22,10 +22,24 @@ internal sealed class ScheduleOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// <c>Schedule:StallAfterClaimForTests</c>: TESTS ONLY. The instance claims due items and then never publishes them,
-    /// as an instance that dies between the two would; the end-to-end tests kill it there. Never set it in a deployment.
+    /// <c>Schedule:StallForTests</c>: TESTS ONLY. <see cref="ScheduleStall.AfterClaim"/>: the instance claims due items and
+    /// never publishes them; <see cref="ScheduleStall.AfterPublish"/>: it publishes them and never completes them. Either
+    /// is an instance dying at that point, where the end-to-end tests kill it. Never set it in a deployment.
     /// </summary>
-    public bool StallAfterClaimForTests { get; set; }
+    public ScheduleStall StallForTests { get; set; }
+}
+
+/// <summary>Where an instance stops for good while publishing scheduled items: TESTS ONLY (<see cref="ScheduleOptions.StallForTests"/>).</summary>
+internal enum ScheduleStall
+{
+    /// <summary>Never: a deployment.</summary>
+    None,
+
+    /// <summary>After claiming due items, before publishing them.</summary>
+    AfterClaim,
+
+    /// <summary>After publishing claimed items, before completing them.</summary>
+    AfterPublish,
 }
 
 /// <summary>Stops the server at start on a schedule setting that cannot work, naming its key.</summary>

@@ -50,12 +50,7 @@ internal sealed class SchedulePublisher(
             try
             {
                 var claims = await schedule.ClaimDueAsync(now, _options.ClaimLease, BatchSize, stoppingToken);
-                if (_options.StallAfterClaimForTests && claims.Items.Count > 0)
-                {
-                    ScheduleLog.StallingForTests(logger, claims.Items.Count);
-                    await Task.Delay(Timeout.Infinite, stoppingToken);
-                }
-
+                await StallForTestsAsync(ScheduleStall.AfterClaim, claims.Items, stoppingToken);
                 foreach (var item in claims.Items)
                 {
                     await PublishAsync(item, stoppingToken);
@@ -84,6 +79,7 @@ internal sealed class SchedulePublisher(
         try
         {
             var result = await newsroom.PublishScheduledAsync(item, stoppingToken);
+            await StallForTestsAsync(ScheduleStall.AfterPublish, [item], stoppingToken);
             await schedule.CompleteAsync(item, stoppingToken);
             ScheduleLog.WentOut(logger, item.Feed, item.Id, result.Item.PublishedAt - item.PublishAt);
         }
@@ -91,6 +87,16 @@ internal sealed class SchedulePublisher(
         {
             // Not completed: the item is claimed again (here or elsewhere) when its lease runs out.
             ScheduleLog.PublishFailed(logger, item.Feed, item.Id, exception);
+        }
+    }
+
+    /// <summary>Stops here for good when the test-only <see cref="ScheduleOptions.StallForTests"/> says so.</summary>
+    private async Task StallForTestsAsync(ScheduleStall point, IReadOnlyList<ScheduledItem> items, CancellationToken stoppingToken)
+    {
+        if (_options.StallForTests == point && items.Count > 0)
+        {
+            ScheduleLog.StallingForTests(logger, point, items.Count);
+            await Task.Delay(Timeout.Infinite, stoppingToken);
         }
     }
 

@@ -13,9 +13,13 @@ public sealed class OpenApiTests(ApiServerFixture fixture) : IClassFixture<ApiSe
     public static TheoryData<string, string, string[], bool> ContractEndpoints => new()
     {
         // Writes: the table's codes plus the rules every write follows (400, 401, 403 outside the key's scope, 413, 415, 503).
-        { "post", "/api/feeds/{feed}/items", ["201", "400", "401", "403", "413", "415", "503"], true },
+        { "post", "/api/feeds/{feed}/items", ["201", "202", "400", "401", "403", "413", "415", "503"], true },
         { "put", "/api/feeds/{feed}/items/{id}", ["200", "400", "401", "403", "404", "409", "412", "413", "415", "503"], true },
         { "delete", "/api/feeds/{feed}/items/{id}", ["204", "400", "401", "403", "404", "412", "503"], true },
+        // v2: scheduled items (202 above, with publishAt).
+        { "get", "/api/feeds/{feed}/scheduled", ["200", "400", "401", "503"], true },
+        { "put", "/api/feeds/{feed}/scheduled/{id}", ["200", "400", "401", "403", "404", "413", "415", "503"], true },
+        { "delete", "/api/feeds/{feed}/scheduled/{id}", ["204", "400", "401", "403", "404", "503"], true },
         // v2: the key's name and scope.
         { "get", "/api/newsroom/me", ["200", "401"], true },
         { "get", "/api/feeds/{feed}/items/{id}/history", ["200", "400", "401", "404", "503"], true },
@@ -59,6 +63,9 @@ public sealed class OpenApiTests(ApiServerFixture fixture) : IClassFixture<ApiSe
         Assert.Equal("#/components/schemas/ItemRequest", JsonBodyRef(paths.GetProperty("/api/feeds/{feed}/items").GetProperty("post").GetProperty("requestBody")));
         Assert.Equal("#/components/schemas/ItemRequest", JsonBodyRef(paths.GetProperty("/api/feeds/{feed}/items/{id}").GetProperty("put").GetProperty("requestBody")));
         Assert.Equal("#/components/schemas/FeedItem", ResponseRef(paths, "/api/feeds/{feed}/items", "post", "201"));
+        Assert.Equal("#/components/schemas/ScheduledItem", ResponseRef(paths, "/api/feeds/{feed}/items", "post", "202"));
+        Assert.Equal("#/components/schemas/ScheduledItemsPage", ResponseRef(paths, "/api/feeds/{feed}/scheduled", "get", "200"));
+        Assert.Equal("#/components/schemas/ItemRequest", JsonBodyRef(paths.GetProperty("/api/feeds/{feed}/scheduled/{id}").GetProperty("put").GetProperty("requestBody")));
         Assert.Equal("#/components/schemas/FeedItem", ResponseRef(paths, "/api/feeds/{feed}/items/{id}", "get", "200"));
         Assert.Equal("#/components/schemas/FeedItem", ResponseRef(paths, "/api/feeds/{feed}/items/{id}", "put", "200"));
         Assert.Equal("#/components/schemas/ItemsPage", ResponseRef(paths, "/api/feeds/{feed}/items", "get", "200"));

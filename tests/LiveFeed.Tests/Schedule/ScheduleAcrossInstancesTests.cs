@@ -37,36 +37,54 @@ public sealed class ScheduleAcrossInstancesTests
             async () => (await client.GetAsync(new Uri($"/api/feeds/{feed}/items/{id}", UriKind.Relative))).StatusCode == HttpStatusCode.OK,
             $"scheduled item {id} is published", TimeSpan.FromSeconds(90));
 
-    [Fact]
-    public async Task AnItemClaimedByAnInstanceThatIsKilledGoesOutOnceFromAnotherAndACancelledOneNever()
+    /// <summary>
+    /// The first instance claims the due item and stalls (a test-only switch) before publishing it, or after publishing it
+    /// but before removing it from the schedule, as one that dies there would; it is killed there.
+    /// </summary>
+    [Theory]
+    [InlineData("AfterClaim")]
+    [InlineData("AfterPublish")]
+    public async Task AnItemClaimedByAnInstanceThatIsKilledGoesOutOnceFromAnotherAndACancelledOneNever(string killedWhere)
     {
         await using var redis = await RedisServer.StartNewAsync();
-        // The first instance claims due items and stalls before publishing (a test-only switch), as one that dies between
-        // the two would; it is killed there.
         var stalling = RedisSettings.For(redis);
-        stalling["Schedule:StallAfterClaimForTests"] = "true";
+        stalling["Schedule:StallForTests"] = killedWhere;
         stalling["Schedule:ClaimLease"] = "00:00:02";
         await using var doomed = new LiveFeedProcess(stalling);
         await doomed.StartAsync();
         using var onDoomed = doomed.CreateNewsroomClient();
         var feed = NewsroomRequests.UniqueFeed("claimed");
-        var publishAt = DateTime.UtcNow + TimeSpan.FromSeconds(6);
+        // Room for two posts and a cancel before it is due, the first requests to a new process being slow.
+        var publishAt = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         var item = await ScheduleAsync(onDoomed, feed, "Goes out once", publishAt);
         var cancelled = await ScheduleAsync(onDoomed, feed, "Never goes out", publishAt);
         using var cancel = await onDoomed.DeleteAsync(new Uri($"/api/feeds/{feed}/scheduled/{cancelled.Id}", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NoContent, cancel.StatusCode);
 
-        // Claimed: no longer waiting (not listed), not published either.
+        // Claimed: no longer waiting (not listed); published or not, as the stall point says.
         await Eventually.HoldsAsync(
             async () => (await onDoomed.GetFromJsonAsync<ScheduledItemsPage>($"/api/feeds/{feed}/scheduled"))!.Items.Count == 0,
             "the stalling instance claims the item", TimeSpan.FromSeconds(60));
-        Assert.Equal(HttpStatusCode.NotFound, (await onDoomed.GetAsync(new Uri($"/api/feeds/{feed}/items/{item.Id}", UriKind.Relative))).StatusCode);
+        if (killedWhere == "AfterPublish")
+        {
+            await WaitUntilPublishedAsync(onDoomed, feed, item.Id);
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await onDoomed.GetAsync(new Uri($"/api/feeds/{feed}/items/{item.Id}", UriKind.Relative))).StatusCode);
+        }
+
+        Assert.Equal(":1", await redis.SendAsync("ZCARD livefeed:{schedule}:leases\r\n"));
         await doomed.KillAsync();
 
         await using var survivor = new LiveFeedProcess(RedisSettings.For(redis));
         await survivor.StartAsync();
         using var onSurvivor = survivor.CreateNewsroomClient();
         await WaitUntilPublishedAsync(onSurvivor, feed, item.Id);
+        // The survivor claims it again once the lease has run out, publishes it (or finds it published) and removes it.
+        await Eventually.HoldsAsync(
+            async () => await redis.SendAsync("ZCARD livefeed:{schedule}:leases\r\n") == ":0",
+            "the other instance completes the item", TimeSpan.FromSeconds(60));
 
         var events = await EventsAsync(onSurvivor, feed);
         var published = Assert.Single(events);
