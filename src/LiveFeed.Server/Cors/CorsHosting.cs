@@ -52,8 +52,12 @@ internal static class CorsHosting
     /// <summary>Before authentication and the limits, so that preflights are answered as they are.</summary>
     public static WebApplication UseLiveFeedCors(this WebApplication app)
     {
-        app.Use(RefuseCrossOriginRequests);
-        app.UseCors();
+        var options = app.Services.GetRequiredService<IOptions<CorsOptions>>();
+        app.Use((context, next) => RefuseCrossOriginRequests(context, next, options.Value));
+        // Not for a hub WebSocket: browsers apply no CORS to WebSockets (RefuseCrossOriginRequests refuses one from an
+        // origin not listed), and the CORS middleware takes its policy provider from the request's services, which
+        // makes a service scope that would live, with the request, as long as the reader stays.
+        app.UseWhen(context => !ReaderRequests.IsHubWebSocket(context.Request), branch => branch.UseCors());
         return app;
     }
 
@@ -76,10 +80,12 @@ internal static class CorsHosting
     /// </summary>
     // Not async on the way through: a hub connection is one request as long as the reader stays, and an awaiting
     // middleware would hold its state for every reader.
-    private static Task RefuseCrossOriginRequests(HttpContext context, RequestDelegate next) =>
-        IsRefusedOrigin(context) ? RefuseOriginAsync(context) : next(context);
+    private static Task RefuseCrossOriginRequests(HttpContext context, RequestDelegate next, CorsOptions options) =>
+        IsRefusedOrigin(context, options) ? RefuseOriginAsync(context) : next(context);
 
-    private static bool IsRefusedOrigin(HttpContext context)
+    // The application's options, not the request's services: asking those makes a service scope, which a hub
+    // connection's request would keep as long as its reader stays.
+    private static bool IsRefusedOrigin(HttpContext context, CorsOptions options)
     {
         var origin = context.Request.Headers.Origin.ToString();
         if (origin.Length == 0 || IsSameOrigin(context.Request, origin))
@@ -87,7 +93,6 @@ internal static class CorsHosting
             return false;
         }
 
-        var options = context.RequestServices.GetRequiredService<IOptions<CorsOptions>>().Value;
         return (IsApi(context.Request) && IsWriteMethod(context.Request.Method) && !options.AllowsWrite(origin))
             || (IsHub(context.Request) && IsWebSocket(context.Request) && !options.AllowsRead(origin));
     }

@@ -97,8 +97,12 @@ internal static class LiveFeedHosting
         app.UseWhen(context => !ReaderRequests.IsReaderConnection(context.Request), branch => branch
             .UseSerilogRequestLogging(options => options.Logger = app.Services.GetService<Serilog.ILogger>()));
         app.UseLiveFeedCompression();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // Not for a hub WebSocket: once open, nothing it does can be answered with an error page (SignalR ends the
+        // connection and logs), and both middlewares would keep their state for every reader. Refusals before it opens
+        // (origin, limits, drain) write their problem bodies themselves.
+        app.UseWhen(context => !ReaderRequests.IsHubWebSocket(context.Request), branch => branch
+            .UseExceptionHandler()
+            .UseStatusCodePages());
         app.UsePages();
         app.UseLiveFeedCors();
         app.UseWhen(context => !CorsHosting.IsHub(context.Request) && !FeedStreamsApi.IsStream(context.Request), branch => branch.UseAuthentication());

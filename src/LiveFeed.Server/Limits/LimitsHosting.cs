@@ -8,6 +8,7 @@ using LiveFeed.Server.Cors;
 using LiveFeed.Server.Hosting;
 using LiveFeed.Server.Hubs;
 using LiveFeed.Server.Metrics;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.SignalR;
@@ -59,7 +60,12 @@ internal static class LimitsHosting
     /// </summary>
     public static WebApplication UseLiveFeedLimits(this WebApplication app)
     {
-        app.UseRateLimiter();
+        // ASP.NET Core's rate-limiting middleware awaits the rest of the pipeline holding its lease, so a hub WebSocket
+        // (one request as long as its reader stays) would keep both for every reader. It asks the same limiter itself,
+        // without awaiting: the token buckets' leases have nothing to give back, so each is let go at once.
+        var limiter = app.Services.GetRequiredService<IOptions<RateLimiterOptions>>().Value;
+        app.UseWhen(context => !ReaderRequests.IsHubWebSocket(context.Request), branch => branch.UseRateLimiter());
+        app.Use((context, next) => ReaderRequests.IsHubWebSocket(context.Request) ? LimitHubWebSocket(context, next, limiter) : next(context));
         app.Use((context, next) => RefuseReadersPastCapacity(context, next, app.Services));
         app.Use((context, next) => AdmitConnectionSetups(context, next, app.Services));
         return app;
@@ -102,7 +108,8 @@ internal static class LimitsHosting
     /// <summary>The client's address; for IPv6 its /64, which one host usually has whole.</summary>
     private static string ClientAddress(HttpContext context)
     {
-        var address = context.Connection.RemoteIpAddress;
+        // The connection feature itself: context.Connection would make a wrapper that a hub connection's request keeps.
+        var address = context.Features.Get<IHttpConnectionFeature>()?.RemoteIpAddress;
         if (address is null)
         {
             return "unknown";
@@ -136,6 +143,27 @@ internal static class LimitsHosting
         await ApiProblems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests", IsWrite(context.Request)
             ? string.Create(CultureInfo.InvariantCulture, $"Past the write limit of this newsroom key: nothing was stored. Retry after {seconds} s.")
             : string.Create(CultureInfo.InvariantCulture, $"Too many new connections from this address. Retry after {seconds} s."));
+    }
+
+    private static Task LimitHubWebSocket(HttpContext context, RequestDelegate next, RateLimiterOptions options)
+    {
+        var lease = options.GlobalLimiter!.AttemptAcquire(context);
+        if (lease.IsAcquired)
+        {
+            lease.Dispose();
+            return next(context);
+        }
+
+        return RefuseAsync(context, lease, options);
+
+        static async Task RefuseAsync(HttpContext context, RateLimitLease lease, RateLimiterOptions options)
+        {
+            using (lease)
+            {
+                context.Response.StatusCode = options.RejectionStatusCode;
+                await options.OnRejected!(new OnRejectedContext { HttpContext = context, Lease = lease }, context.RequestAborted);
+            }
+        }
     }
 
     // Not async on the way through, and reading the application's services rather than the request's: a hub

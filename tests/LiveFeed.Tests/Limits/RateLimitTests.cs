@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Net.WebSockets;
 using LiveFeed.Server.Newsroom;
 using LiveFeed.Tests.Api;
 using LiveFeed.Tests.Infrastructure;
@@ -154,8 +156,15 @@ public sealed class RateLimitTests
             await AssertTooManyRequestsAsync(refused);
         }
 
-        // A WebSocket connect without negotiation counts too.
-        await Assert.ThrowsAnyAsync<Exception>(async () => await server.ConnectReaderAsync());
+        // A WebSocket connect without negotiation counts too, and is refused the same way, before it opens.
+        using (var socket = new ClientWebSocket { Options = { CollectHttpResponseDetails = true } })
+        {
+            using var timeout = new CancellationTokenSource(TestReader.Timeout);
+            var hub = new UriBuilder(new Uri(server.BaseAddress, "/hubs/feed")) { Scheme = "ws" }.Uri;
+            await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(hub, timeout.Token));
+            Assert.Equal(HttpStatusCode.TooManyRequests, socket.HttpStatusCode);
+            Assert.True(int.Parse(socket.HttpResponseHeaders!["Retry-After"].Single(), CultureInfo.InvariantCulture) >= 1);
+        }
 
         // The connection already open is not touched.
         var feed = NewsroomRequests.UniqueFeed("conn");
