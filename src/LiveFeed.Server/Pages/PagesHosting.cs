@@ -1,4 +1,5 @@
 using LiveFeed.Contracts;
+using LiveFeed.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
@@ -25,13 +26,20 @@ internal static class PagesHosting
     private const string ImmutableAsset = "public, max-age=31536000, immutable";
 
     /// <summary>
-    /// Security headers on every answer, and the pages themselves. The widget's reads from other
+    /// Security headers on every answer but a hub WebSocket's, and the pages themselves. The widget's reads from other
     /// origins are allowed by the CORS rules (Cors/, <c>Cors:AllowedOrigins</c>).
     /// </summary>
     public static WebApplication UsePages(this WebApplication app)
     {
         app.Use(static (context, next) =>
         {
+            // Not on a hub WebSocket's answers, which no browser renders: the callback, and its list, would stay with the
+            // request as long as its reader does.
+            if (ReaderRequests.IsHubWebSocket(context.Request))
+            {
+                return next(context);
+            }
+
             // Set when the answer starts, so that error answers (whose headers are cleared) have them too.
             context.Response.OnStarting(static state =>
             {

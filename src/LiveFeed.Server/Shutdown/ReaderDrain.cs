@@ -29,8 +29,9 @@ internal sealed class ReaderDrain(ILogger<ReaderDrain> logger)
     // How often the drain wakes to close the readers whose moment has come: small against any useful window.
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
 
-    // Each open reader's way to ask it to close, by reader id.
-    private readonly ConcurrentDictionary<string, Action> _open = new(StringComparer.Ordinal);
+    // Each open reader's way to ask it to close, by reader id: its hub connection itself, or what a stream gave. (A
+    // connection is kept as it is, not in a closure: that would be one more object per reader.)
+    private readonly ConcurrentDictionary<string, object> _open = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _allGone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _draining;
 
@@ -46,19 +47,14 @@ internal sealed class ReaderDrain(ILogger<ReaderDrain> logger)
     /// </summary>
     public IDisposable Track(string readerId, Action close)
     {
-        _open[readerId] = close;
-        if (IsDraining)
-        {
-            Close(readerId);
-        }
-
+        Open(readerId, close);
         return new Tracked(this, readerId);
     }
 
     /// <summary>Keeps every hub connection known for as long as it lives, its transport's close included.</summary>
     public ConnectionDelegate Track(ConnectionDelegate next) => async connection =>
     {
-        Track(connection.ConnectionId, () => Close(connection));
+        Open(connection.ConnectionId, connection);
         try
         {
             await next(connection);
@@ -84,6 +80,15 @@ internal sealed class ReaderDrain(ILogger<ReaderDrain> logger)
             }
         }
     };
+
+    private void Open(string readerId, object close)
+    {
+        _open[readerId] = close;
+        if (IsDraining)
+        {
+            Close(readerId);
+        }
+    }
 
     private void Forget(string readerId)
     {
@@ -146,9 +151,14 @@ internal sealed class ReaderDrain(ILogger<ReaderDrain> logger)
     private void Close(string readerId)
     {
         // Not when it left on its own meanwhile.
-        if (_open.TryGetValue(readerId, out var close))
+        switch (_open.GetValueOrDefault(readerId))
         {
-            close();
+            case ConnectionContext connection:
+                Close(connection);
+                break;
+            case Action close:
+                close();
+                break;
         }
     }
 
