@@ -39,6 +39,8 @@ internal sealed record BenchmarkOptions
         --env KEY=VALUE                  an environment variable for every server process, baselines too
                                          (repeatable), e.g. --env DOTNET_GCgen0size=0x4000000
         --runtime-defaults               LiveFeed too runs with the runtime's defaults, not its shipped settings
+        --heap-dumps DIR                 also the live managed heap at idle, by dotnet-gcdump (on the PATH), dumps kept in DIR;
+                                         it makes the server collect in full: for memory runs, not latency
 
         Surges (instead of the latency measurement; docs/benchmarks.md, "Surge"):
         --surge arrival|storm            arrival: N new readers at once, LiveFeed and bare SignalR (--servers, --modes memory|redis)
@@ -106,6 +108,9 @@ internal sealed record BenchmarkOptions
     /// <summary>Environment variables set on every server process (<c>--env</c>), over LiveFeed's own.</summary>
     public IReadOnlyDictionary<string, string> ServerEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Where heap dumps go (<c>--heap-dumps</c>); null: the live heap is not measured.</summary>
+    public string? HeapDumps { get; init; }
+
     public static BenchmarkOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BenchmarkOptions();
@@ -136,6 +141,7 @@ internal sealed record BenchmarkOptions
                 "--plot" => options with { Plot = Value() },
                 "--server-dll" => options with { ServerDll = Value() },
                 "--runtime-defaults" => options with { LiveFeedRuntime = false },
+                "--heap-dumps" => options with { HeapDumps = Value() },
                 "--env" => options with { ServerEnvironment = WithVariable(options.ServerEnvironment, Value()) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };

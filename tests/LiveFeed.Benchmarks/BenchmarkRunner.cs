@@ -73,12 +73,16 @@ internal static class BenchmarkRunner
         foreach (var group in report.Summaries.GroupBy(s => (s.Mode, s.Server)))
         {
             // Memory per reader as the slope of resident memory over readers (fewest to most readers).
-            var byReaders = group.GroupBy(s => s.Readers).OrderBy(g => g.Key).Select(g => (Readers: g.Key, Megabytes: g.Min(s => s.ServerIdleMegabytes))).ToList();
-            if (byReaders.Count >= 2)
+            // And of the live heap, when it was measured.
+            var key = $"{group.Key.Mode}/{group.Key.Server}";
+            if (Slope(group, s => s.ServerIdleMegabytes) is { } memory)
             {
-                var (low, high) = (byReaders[0], byReaders[^1]);
-                report.MemorySlopeKilobytesPerReader[$"{group.Key.Mode}/{group.Key.Server}"] =
-                    Math.Round((high.Megabytes - low.Megabytes) * 1024 / (high.Readers - low.Readers), 2);
+                report.MemorySlopeKilobytesPerReader[key] = memory;
+            }
+
+            if (Slope(group, s => s.ServerIdleHeapMegabytes) is { } heap)
+            {
+                report.HeapSlopeKilobytesPerReader[key] = heap;
             }
         }
 
@@ -99,6 +103,20 @@ internal static class BenchmarkRunner
         }
 
         return report.Measurements.All(m => m.Clean) && report.Surges.All(surge => surge.Clean) ? 0 : 1;
+    }
+
+    /// <summary>KB per reader from the fewest readers to the most (the lowest of a load's rounds' medians); null without two loads or figures.</summary>
+    private static double? Slope(IEnumerable<Summary> summaries, Func<Summary, double> megabytes)
+    {
+        var byReaders = summaries.Where(s => !double.IsNaN(megabytes(s))).GroupBy(s => s.Readers).OrderBy(g => g.Key)
+            .Select(g => (Readers: g.Key, Megabytes: g.Min(megabytes))).ToList();
+        if (byReaders.Count < 2)
+        {
+            return null;
+        }
+
+        var (low, high) = (byReaders[0], byReaders[^1]);
+        return Math.Round((high.Megabytes - low.Megabytes) * 1024 / (high.Readers - low.Readers), 2);
     }
 
     private static async Task<MeasurementResult> MeasureAsync(
@@ -144,6 +162,9 @@ internal static class BenchmarkRunner
             // Idle memory: every reader connected and subscribed, nothing published yet.
             await Task.Delay(TimeSpan.FromSeconds(2));
             var idleBytes = ProcessStats.ResidentBytes(deployment.Readers.Pid);
+            var idleHeapBytes = options.HeapDumps is null
+                ? (long?)null
+                : await HeapDump.LiveBytesAsync(deployment.Readers.Pid, options.HeapDumps, $"{mode}-{server}-{load.Readers}-{round}");
 
             using var publisher = new Publisher(deployment.Publisher.Address, deployment.PublishKey);
 
@@ -197,6 +218,7 @@ internal static class BenchmarkRunner
                 ServerBaseMegabytes = Math.Round(baseBytes / 1048576.0, 1),
                 ServerIdleMegabytes = Math.Round(idleBytes / 1048576.0, 1),
                 KilobytesPerReader = connected == 0 ? double.NaN : Math.Round((idleBytes - baseBytes) / 1024.0 / connected, 2),
+                ServerIdleHeapMegabytes = idleHeapBytes is { } heap ? Math.Round(heap / 1048576.0, 2) : double.NaN,
                 GeneratorCpuCores = Math.Round(generatorCores, 2),
                 GeneratorMicrosecondsPerDelivery = Math.Round(generatorMicroseconds, 2),
                 GeneratorBurstMilliseconds = Math.Round(generatorBurst, 1),

@@ -34,6 +34,9 @@ internal sealed record MeasurementResult
     public double ServerBaseMegabytes { get; init; }
     public double ServerIdleMegabytes { get; init; }
     public double KilobytesPerReader { get; init; }
+
+    /// <summary>The live managed heap at idle (<c>--heap-dumps</c>), or NaN.</summary>
+    public double ServerIdleHeapMegabytes { get; init; } = double.NaN;
     public double GeneratorCpuCores { get; init; }
     public double GeneratorMicrosecondsPerDelivery { get; init; }
     public double GeneratorBurstMilliseconds { get; init; }
@@ -60,6 +63,7 @@ internal sealed record Summary
     public double ServerAllocatedBytesPerDelivery { get; init; } = double.NaN;
     public double ServerIdleMegabytes { get; init; }
     public double KilobytesPerReader { get; init; }
+    public double ServerIdleHeapMegabytes { get; init; }
     public double GeneratorCpuCores { get; init; }
     public double GeneratorBurstMilliseconds { get; init; }
     public bool GeneratorLimited { get; init; }
@@ -88,6 +92,7 @@ internal sealed record Summary
             ServerAllocatedBytesPerDelivery = Median(ok, r => r.ServerAllocatedBytesPerDelivery),
             ServerIdleMegabytes = Median(ok, r => r.ServerIdleMegabytes),
             KilobytesPerReader = Median(ok, r => r.KilobytesPerReader),
+            ServerIdleHeapMegabytes = Median(ok, r => r.ServerIdleHeapMegabytes),
             GeneratorCpuCores = Median(ok, r => r.GeneratorCpuCores),
             GeneratorBurstMilliseconds = Median(ok, r => r.GeneratorBurstMilliseconds),
             GeneratorLimited = rounds.Any(r => r.GeneratorLimited),
@@ -124,4 +129,7 @@ internal sealed record RunReport
     public List<Summary> Summaries { get; init; } = [];
     public List<SurgeResult> Surges { get; init; } = [];
     public Dictionary<string, double> MemorySlopeKilobytesPerReader { get; init; } = [];
+
+    /// <summary>The same slope of the live managed heap (<c>--heap-dumps</c>).</summary>
+    public Dictionary<string, double> HeapSlopeKilobytesPerReader { get; init; } = [];
 }

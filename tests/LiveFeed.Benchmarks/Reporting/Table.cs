@@ -17,6 +17,7 @@ internal static class Table
         return head
             + string.Create(CultureInfo.InvariantCulture, $"p50 {m.P50Ms:F1} p90 {m.P90Ms:F1} p99 {m.P99Ms:F1} max {m.MaxMs:F1} ms, {m.DeliveriesPerSecond:N0} deliveries/s, ")
             + string.Create(CultureInfo.InvariantCulture, $"server {m.ServerCpuMicrosecondsPerDelivery:F1} us/delivery ({m.ServerCpuCores:F2} cores), {m.ServerAllocatedBytesPerDelivery:F0} B allocated/delivery, {m.KilobytesPerReader:F1} KB/reader, ")
+            + (double.IsNaN(m.ServerIdleHeapMegabytes) ? "" : string.Create(CultureInfo.InvariantCulture, $"idle RSS {m.ServerIdleMegabytes:F1} MB, live heap {m.ServerIdleHeapMegabytes:F1} MB, "))
             + string.Create(CultureInfo.InvariantCulture, $"generator {m.GeneratorCpuCores:F2} cores, {m.GeneratorMicrosecondsPerDelivery:F1} us/delivery, burst {m.GeneratorBurstMilliseconds:F0} ms{(m.GeneratorLimited ? " (LIMIT)" : "")}, ")
             + string.Create(CultureInfo.InvariantCulture, $"lost {m.Lost} dup {m.Duplicates} ooo {m.OutOfOrder}, connected {m.Connected}/{m.Readers} in {m.ConnectSeconds:F1} s")
             + (m.Error is null ? "" : " ERROR " + m.Error);
@@ -70,6 +71,15 @@ internal static class Table
         {
             text.AppendLine("Server resident memory per reader, slope from the fewest to the most readers (KB/reader):");
             foreach (var (key, slope) in report.MemorySlopeKilobytesPerReader)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {key}: {slope:F1}");
+            }
+        }
+
+        if (report.HeapSlopeKilobytesPerReader.Count > 0)
+        {
+            text.AppendLine("Server live managed heap per reader (dotnet-gcdump at idle), the same slope (KB/reader):");
+            foreach (var (key, slope) in report.HeapSlopeKilobytesPerReader)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"  {key}: {slope:F1}");
             }
