@@ -16,15 +16,12 @@ internal sealed class Deployment : IAsyncDisposable
     public const string NewsroomKey = "livefeed-benchmark-key";
 
     /// <summary>
-    /// The runtime settings LiveFeed is shipped with (its Dockerfile and launchSettings.json set the same): a 64 MB
-    /// gen0 budget. The baselines run with the runtime's defaults, as stock SignalR and Kestrel do; <c>--env</c>
-    /// gives every server the same settings for a like-for-like comparison, <c>--runtime-defaults</c> takes
-    /// these away from LiveFeed.
+    /// The runtime settings LiveFeed is shipped with (its Dockerfile and launchSettings.json set the same): none now,
+    /// the runtime's defaults, as the baselines (stock SignalR and Kestrel) have. Until issue 14 it was a 64 MB gen0
+    /// budget (docs/benchmarks.md, "Runtime settings"). <c>--env</c> gives every server the same settings for a
+    /// like-for-like comparison, <c>--runtime-defaults</c> takes these away from LiveFeed.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> LiveFeedRuntime { get; } = new Dictionary<string, string>
-    {
-        ["DOTNET_GCgen0size"] = "0x4000000",
-    };
+    public static IReadOnlyDictionary<string, string> LiveFeedRuntime { get; } = new Dictionary<string, string>();
 
     private readonly List<ServerProcess> _servers;
 
