@@ -30,6 +30,11 @@ namespace LiveFeed.Server.Hubs;
 /// is made the first time it is needed, so a reader that always keeps up costs no queue at all.
 /// </para>
 /// <para>
+/// The group send of each event (<see cref="LocalFeedGroups"/>) hands a WebSocket reader's outbox the event's bytes,
+/// serialised once for every reader of the protocol, through <see cref="TrySendShared"/>, beside SignalR's own writes;
+/// both go out by the same rule.
+/// </para>
+/// <para>
 /// The reader is dropped - its connection aborted; it reconnects and resumes from its position - when a send
 /// is not taken within <see cref="ReaderSendLimits.SendTimeout"/>, or when a new message finds more than
 /// <see cref="ReaderSendLimits.MaxBufferedBytes"/> already queued. So what the server holds for one reader is

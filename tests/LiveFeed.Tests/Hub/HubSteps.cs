@@ -28,6 +28,13 @@ internal static class HubSteps
         return (await response.Content.ReadFromJsonAsync<FeedItem>())!;
     }
 
+    /// <summary>
+    /// An event as a reader sees it, to compare what readers of different transports and protocols got with the store's
+    /// log: its position and kind, and the item's text, tags, author and time (as an instant: JSON and MessagePack give the same).
+    /// </summary>
+    public static object AsSeen(FeedEvent e) => (e.Feed, e.Epoch, e.Sequence, e.Kind, e.Item.Id, e.Item.Headline, e.Item.Body,
+        string.Join(',', e.Item.Tags), e.Item.Author, e.Item.PublishedAt.ToUniversalTime());
+
     /// <summary>The feed's log after (<paramref name="epoch"/>, <paramref name="after"/>), through the HTTP API.</summary>
     public static async Task<FeedPage> GetEventsAsync(this HttpClient client, string feed, string epoch, long after)
     {
