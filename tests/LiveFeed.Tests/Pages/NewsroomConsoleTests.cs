@@ -113,11 +113,7 @@ public sealed class NewsroomConsoleTests(BrowserFixture browser) : IClassFixture
     public async Task AKeyIsCheckedWhenEnteredAndTheConsoleShowsItsNameAndTheFeedsItMayWrite()
     {
         const string SportKey = "sport-desk-key-0123456789";
-        using var server = new LiveFeedServer(new Dictionary<string, string?>
-        {
-            ["Newsroom:ApiKeys:sport"] = NewsroomKeys.Hash(SportKey),
-            ["Newsroom:Scopes:sport"] = "sport-*",
-        });
+        using var server = ServerWithKeys(("sport", SportKey, "sport-*"));
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(server.BaseAddress, "/newsroom").ToString());
 
@@ -215,6 +211,82 @@ public sealed class NewsroomConsoleTests(BrowserFixture browser) : IClassFixture
         Assert.Equal("Ferry service resumes", item.Headline);
         Assert.Equal("First sailing at 14:00.", item.Body);
         Assert.Equal(ItemPriority.Urgent, item.Priority);
+    }
+
+    [Fact]
+    public async Task TwoEditorsCorrectingTheSameItemTheSecondSeesTheColleaguesVersionAndLosesNothing()
+    {
+        const string AnnaKey = "anna-key-0123456789", BenKey = "ben-key-0123456789";
+        using var server = ServerWithKeys(("anna", AnnaKey, null), ("ben", BenKey, null));
+        var feed = NewsroomRequests.UniqueFeed("console");
+        var anna = await OpenConsoleAsync(browser, server.BaseAddress, feed, AnnaKey);
+        var ben = await OpenConsoleAsync(browser, server.BaseAddress, feed, BenKey);
+        // Beside the feed, the audience: the two consoles' own columns follow it.
+        await Expect(anna.Locator("#audience")).ToHaveTextAsync("2 readers now", new() { Timeout = 25_000 });
+        await anna.GetByLabel("Headline").FillAsync("Bridge closed after crash");
+        await anna.GetByRole(AriaRole.Checkbox, new() { Name = "Key event" }).CheckAsync();
+        await anna.GetByLabel("Headline").PressAsync("Enter");
+        var annas = anna.Locator("#recent .lf-item");
+        var bens = ben.Locator("#recent .lf-item");
+        await Expect(bens.Locator(".lf-headline")).ToHaveTextAsync("Bridge closed after crash");
+        await Expect(bens.Locator(".lf-key-badge")).ToHaveTextAsync("Key event");
+
+        // Both start correcting it; Anna saves first.
+        await annas.GetByRole(AriaRole.Button, new() { Name = "Correct" }).ClickAsync();
+        await bens.GetByRole(AriaRole.Button, new() { Name = "Correct" }).ClickAsync();
+        await Expect(bens.GetByLabel("Headline")).ToHaveValueAsync("Bridge closed after crash");
+        await annas.GetByLabel("Body").FillAsync("Both lanes closed.");
+        await annas.GetByRole(AriaRole.Button, new() { Name = "Save correction" }).ClickAsync();
+        await Expect(annas.Locator(".lf-body")).ToHaveTextAsync("Both lanes closed.");
+
+        // Ben saves his: refused (412), and he sees who changed what, beside his draft, which is all still there.
+        await bens.GetByLabel("Headline").FillAsync("Bridge closed after lorry crash");
+        await bens.GetByRole(AriaRole.Button, new() { Name = "Save correction" }).ClickAsync();
+        var conflict = bens.Locator(".conflict");
+        await Expect(conflict.Locator(".conflict-title")).ToHaveTextAsync(new Regex(@"^anna corrected this item at \d{1,2}:\d{2} [AP]M while you were editing"));
+        await Expect(conflict.GetByRole(AriaRole.List, new() { Name = "What they changed" })).ToHaveTextAsync("Body: “none” → “Both lanes closed.”");
+        await Expect(conflict.GetByRole(AriaRole.Region, new() { Name = "Their version" }).Locator(".lf-body")).ToHaveTextAsync("Both lanes closed.");
+        await Expect(bens.GetByLabel("Headline")).ToHaveValueAsync("Bridge closed after lorry crash");
+        await Screenshots.SaveAsync(ben, "console-colleagues-version");
+        using var reader = server.CreateAnonymousClient();
+        var id = await bens.GetAttributeAsync("data-id");
+        var stored = await reader.GetFromJsonAsync<FeedItem>($"/api/feeds/{feed}/items/{id}");
+        Assert.Equal("Bridge closed after crash", stored!.Headline); // nothing of Ben's went through
+
+        // His change applied on top of hers: both are kept.
+        await conflict.GetByRole(AriaRole.Button, new() { Name = "Apply mine on top of theirs" }).ClickAsync();
+        foreach (var entry in new[] { bens, annas })
+        {
+            await Expect(entry.Locator(".lf-headline")).ToHaveTextAsync("Bridge closed after lorry crash");
+            await Expect(entry.Locator(".lf-body")).ToHaveTextAsync("Both lanes closed.");
+        }
+
+        stored = await reader.GetFromJsonAsync<FeedItem>($"/api/feeds/{feed}/items/{id}");
+        Assert.Equal(("Bridge closed after lorry crash", "Both lanes closed.", true, "ben"), (stored!.Headline, stored.Body, stored.KeyEvent, stored.UpdatedBy));
+
+        // Who did what, in the item's history.
+        await annas.GetByRole(AriaRole.Button, new() { Name = "History" }).ClickAsync();
+        await Expect(annas.Locator(".history-event")).ToHaveTextAsync([
+            new Regex(@"^Published by anna, \d{1,2}:\d{2} [AP]M$"),
+            new Regex(@"^Corrected by anna, \d{1,2}:\d{2} [AP]M: body “Both lanes closed.”$"),
+            new Regex(@"^Corrected by ben, \d{1,2}:\d{2} [AP]M: headline “Bridge closed after lorry crash”$"),
+        ]);
+    }
+
+    /// <summary>A server with these newsroom keys (name, key, scope or null for every feed) besides the usual one.</summary>
+    private static LiveFeedServer ServerWithKeys(params (string Name, string Key, string? Scope)[] keys)
+    {
+        var settings = new Dictionary<string, string?>();
+        foreach (var (name, key, scope) in keys)
+        {
+            settings[$"Newsroom:ApiKeys:{name}"] = NewsroomKeys.Hash(key);
+            if (scope is not null)
+            {
+                settings[$"Newsroom:Scopes:{name}"] = scope;
+            }
+        }
+
+        return new LiveFeedServer(settings);
     }
 
     public void Dispose() => _server.Dispose();

@@ -17,12 +17,12 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
     private readonly LiveFeedServer _server = new();
 
     [Fact]
-    public async Task ThePinnedItemAndKeyEventsStandAboveTheColumnOnTheReaderPageAndTheWidgetAndFollowTheFeed()
+    public async Task ThePinnedItemAndKeyEventsStandAboveTheColumnOnTheReaderPageAndTheWidgetAndFollowAMovedPin()
     {
         var feed = NewsroomRequests.UniqueFeed("desk");
         using var newsroom = _server.CreateNewsroomClient();
         var talks = await newsroom.PublishAsync(feed, new { headline = "Ceasefire talks begin in Geneva", keyEvent = true });
-        var summary = await newsroom.PublishAsync(feed, new { headline = "What we know so far", body = "Talks began at 9.", pinned = true });
+        await newsroom.PublishAsync(feed, new { headline = "What we know so far", body = "Talks began at 9.", pinned = true });
         await newsroom.PublishAsync(feed, "Delegations arrive at the palace");
 
         var reader = await browser.NewPageAsync();
@@ -50,13 +50,24 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
         await Screenshots.SaveAsync(reader, "reader-pinned-and-key-events");
         await Screenshots.SaveAsync(embedded, "widget-pinned-and-key-events");
 
+        // A new pin: the old one is unpinned in the same write (its own event) and goes back to its place.
+        var update = await newsroom.PublishAsync(feed, new { headline = "Talks adjourned until tomorrow", pinned = true, keyEvent = true });
+        foreach (var page in new[] { reader, embedded })
+        {
+            await Expect(page.Locator(".lf-pinned .lf-headline")).ToHaveTextAsync("Talks adjourned until tomorrow");
+            await Expect(page.Locator(".lf-items .lf-headline")).ToHaveTextAsync(
+                ["Delegations arrive at the palace", "What we know so far", "Ceasefire talks begin in Geneva"]);
+            await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Key events" }).Locator(".lf-key-headline"))
+                .ToHaveTextAsync(["Talks adjourned until tomorrow", "Ceasefire talks begin in Geneva"]);
+        }
+
         // A correction that takes the key event off removes it from the list; a retraction of the pin empties the box.
         using (var corrected = await newsroom.PutAsJsonAsync($"/api/feeds/{feed}/items/{talks.Id}", new { headline = "Ceasefire talks begin in Geneva" }))
         {
             Assert.Equal(HttpStatusCode.OK, corrected.StatusCode);
         }
 
-        using (var retracted = await newsroom.DeleteAsync($"/api/feeds/{feed}/items/{summary.Id}"))
+        using (var retracted = await newsroom.DeleteAsync($"/api/feeds/{feed}/items/{update.Id}"))
         {
             Assert.Equal(HttpStatusCode.NoContent, retracted.StatusCode);
         }
@@ -65,7 +76,8 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
         {
             await Expect(page.Locator(".lf-pinned")).ToBeHiddenAsync();
             await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Key events" })).ToBeHiddenAsync();
-            await Expect(page.Locator(".lf-items .lf-headline")).ToHaveTextAsync(["Delegations arrive at the palace", "Ceasefire talks begin in Geneva"]);
+            await Expect(page.Locator(".lf-items .lf-headline")).ToHaveTextAsync(
+                ["Delegations arrive at the palace", "What we know so far", "Ceasefire talks begin in Geneva"]);
         }
 
         // A key event's link takes the reader to the item in the column, on the page.
