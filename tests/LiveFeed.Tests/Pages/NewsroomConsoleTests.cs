@@ -271,6 +271,47 @@ public sealed class NewsroomConsoleTests(BrowserFixture browser) : IClassFixture
             new Regex(@"^Corrected by anna, \d{1,2}:\d{2} [AP]M: body “Both lanes closed.”$"),
             new Regex(@"^Corrected by ben, \d{1,2}:\d{2} [AP]M: headline “Bridge closed after lorry crash”$"),
         ]);
+
+        // The audience stays live: Ben closes his console, and Anna's count drops.
+        await ben.CloseAsync();
+        await Expect(anna.Locator("#audience")).ToHaveTextAsync("1 reader now", new() { Timeout = 25_000 });
+    }
+
+    [Fact]
+    public async Task AScheduledItemIsListedWithACountdownCanBeEditedOrCancelledAndGoesOutOnItsOwn()
+    {
+        var feed = NewsroomRequests.UniqueFeed("console");
+        var page = await OpenConsoleAsync(browser, _server.BaseAddress, feed);
+        await page.GetByLabel("Headline").FillAsync("Polls close");
+        await page.GetByLabel("Publish at").FillAsync(London(DateTime.UtcNow.AddHours(1)));
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Schedule" })).ToBeVisibleAsync();
+        await page.GetByLabel("Headline").PressAsync("Enter");
+        await Expect(page.Locator("#publish-status")).ToHaveTextAsync(new Regex($"^Scheduled for .* in {feed}\\.$"));
+        await page.GetByLabel("Headline").FillAsync("Exit poll: turnout at 71%");
+        await page.GetByLabel("Publish at").FillAsync(London(DateTime.UtcNow.AddSeconds(25)));
+        await page.GetByLabel("Headline").PressAsync("Enter");
+
+        // Soonest first, each with its countdown.
+        var scheduled = page.GetByRole(AriaRole.Region, new() { Name = $"Scheduled in {feed}" }).Locator(".scheduled-item");
+        await Expect(scheduled.Locator(".scheduled-headline")).ToHaveTextAsync(["Exit poll: turnout at 71%", "Polls close"]);
+        await Expect(scheduled.Last.Locator(".countdown")).ToHaveTextAsync(new Regex(@"^in (59 min( \d+ s)?|1 h)$"));
+        await Expect(scheduled.First.Locator(".countdown")).ToHaveTextAsync(new Regex(@"^in \d+ s$"));
+
+        // Edited, then cancelled: it never goes out.
+        await scheduled.Last.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        await scheduled.Last.GetByLabel("Headline").FillAsync("Polls close at 10 pm");
+        await scheduled.Last.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(scheduled.Last.Locator(".scheduled-headline")).ToHaveTextAsync("Polls close at 10 pm");
+        await scheduled.Last.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await scheduled.Last.GetByRole(AriaRole.Button, new() { Name = "Yes, cancel it" }).ClickAsync();
+        await Expect(scheduled.Locator(".scheduled-headline")).ToHaveTextAsync(["Exit poll: turnout at 71%"]);
+
+        // The other goes out at its time: it leaves the list and shows among the recent items.
+        await Expect(page.Locator("#recent .lf-item .lf-headline")).ToHaveTextAsync(["Exit poll: turnout at 71%"], new() { Timeout = 45_000 });
+        await Expect(scheduled).ToHaveCountAsync(0);
+        using var newsroom = _server.CreateNewsroomClient();
+        var left = await newsroom.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/feeds/{feed}/scheduled");
+        Assert.Empty(left!["items"]!.AsArray());
     }
 
     /// <summary>A server with these newsroom keys (name, key, scope or null for every feed) besides the usual one.</summary>
@@ -288,6 +329,10 @@ public sealed class NewsroomConsoleTests(BrowserFixture browser) : IClassFixture
 
         return new LiveFeedServer(settings);
     }
+
+    /// <summary>A UTC moment as the console's "Publish at" field takes it: local time in the browser's zone (London).</summary>
+    private static string London(DateTime utc) =>
+        TimeZoneInfo.ConvertTimeFromUtc(utc, TimeZoneInfo.FindSystemTimeZoneById("Europe/London")).ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
 
     public void Dispose() => _server.Dispose();
 
