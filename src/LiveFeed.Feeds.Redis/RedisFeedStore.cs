@@ -207,6 +207,16 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
     }
 
     /// <inheritdoc />
+    public async Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await Call(async database => (RedisResult[])(await database.ScriptEvaluateAsync(
+            RedisScripts.Pinned, [keys.Meta(feed), keys.Items(feed)], [NewEpoch(), (long)EmptyFeedEpochLifetime.TotalMilliseconds]))!);
+        var item = string.IsNullOrEmpty((string?)result[2]) ? null : ParseItem(result[2]);
+        return new PinnedRead((string)result[0]!, (long)result[1], item is { Pinned: true, RetractedAt: null } ? item : null);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -26,6 +26,9 @@ internal static class RedisScripts
     /// <summary>A page of live items, newest first.</summary>
     public static readonly string List = Load("read-common") + Load("list");
 
+    /// <summary>The feed's pinned item and the position it was read at.</summary>
+    public static readonly string Pinned = Load("read-common") + Load("pinned");
+
     /// <summary>
     /// The first line of a script that writes nothing (Redis 7): Redis then runs it where writes wait or are refused
     /// (a replica, a paused or out-of-memory server), as it would the plain reads it replaces.

@@ -55,6 +55,12 @@ public interface IFeedStore
     /// <summary>One kept item, retracted or not, with its version; null when unknown.</summary>
     Task<StoredItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The feed's pinned item, however old (a reset page holds only the latest items), with the position it was read
+    /// at, in one atomic step.
+    /// </summary>
+    Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken);
+
     /// <summary>The kept events of one kept item, oldest first; null when the item is unknown.</summary>
     Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken);
 

@@ -551,6 +551,21 @@ export function createFeedColumn(container, {
       update();
     },
 
+    /**
+     * Shows the feed's pinned item, read on its own after a reset (it is older than the reset's items), unless an event
+     * since the reset has pinned one: that one is newer, and the events that moved the pin since arrive anyway.
+     */
+    showPinned(item) {
+      if (pinned) {
+        return;
+      }
+
+      pinned = item;
+      remove(item.id);
+      renderPinned();
+      update();
+    },
+
     /** Shows the connection state. */
     setState(state) {
       status.dataset.state = state;

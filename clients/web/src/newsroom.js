@@ -531,6 +531,7 @@ function startRecent() {
       column.apply(event);
     },
     onState: (state) => column.setState(state),
+    onPinned: (item) => column.showPinned(item),
   });
   recent = { feed, column, connection };
   scheduled?.stop();

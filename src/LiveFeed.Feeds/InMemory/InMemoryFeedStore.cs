@@ -95,6 +95,20 @@ public sealed class InMemoryFeedStore(IOptions<FeedOptions> options, TimeProvide
     }
 
     /// <inheritdoc />
+    public Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken)
+    {
+        if (!_feeds.TryGetValue(feed, out var log))
+        {
+            return Task.FromResult(new PinnedRead(Epoch, 0, null));
+        }
+
+        lock (log)
+        {
+            return Task.FromResult(new PinnedRead(Epoch, log.Sequence, log.PinnedId is { } id ? log.Find(id) : null));
+        }
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken)
     {
         if (!_feeds.TryGetValue(feed, out var log))

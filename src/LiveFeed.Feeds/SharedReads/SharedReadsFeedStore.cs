@@ -58,6 +58,9 @@ public sealed class SharedReadsFeedStore(IFeedStore store, TimeProvider time) : 
         store.GetItemAsync(feed, itemId, cancellationToken);
 
     /// <inheritdoc />
+    public Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken) => store.GetPinnedAsync(feed, cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken) =>
         store.GetHistoryAsync(feed, itemId, cancellationToken);
 

@@ -41,6 +41,9 @@ internal static class FeedsApi
         feed.MapGet("/items/{id}", GetItem).ProducesProblem(StatusCodes.Status404NotFound).CacheAsPublicRead();
         feed.MapGet("/events", GetEvents).CacheAsPublicRead();
 
+        // Not in the contract: the pinned item however old, for the pages' column (docs/contract.md, implementation notes).
+        feed.MapGet("/pinned", GetPinned).CacheAsPublicRead();
+
         feed.MapPost("/items", Publish).RequireNewsroomWrite().AcceptsItem();
         feed.MapPut("/items/{id}", Correct).RequireNewsroomWrite().AcceptsItem()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
@@ -112,6 +115,12 @@ internal static class FeedsApi
         // The item's version, not a hash of the body: the same tag a PUT answers and If-Match names (Caching/ keeps it).
         response.Tag(stored.Version);
         return TypedResults.Ok(stored.Item);
+    }
+
+    public static async Task<Ok<PinnedAnswer>> GetPinned(string feed, IFeedStore store, CancellationToken cancellationToken)
+    {
+        var read = await store.GetPinnedAsync(feed, cancellationToken);
+        return TypedResults.Ok(new PinnedAnswer(feed, read.Epoch, read.Sequence, read.Item));
     }
 
     public static async Task<Results<Ok<ItemHistory>, ProblemHttpResult>> History(
@@ -262,3 +271,9 @@ internal static class FeedsApi
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit >= 1 && limit <= max;
     }
 }
+
+/// <summary>
+/// The answer of <c>GET /api/feeds/{feed}/pinned</c> (an implementation note, not contract): the feed's pinned item however
+/// old, null when none is, and the position it was read at, so that a column that applied later events can tell it is older.
+/// </summary>
+internal sealed record PinnedAnswer(string Feed, string Epoch, long Sequence, FeedItem? Item);

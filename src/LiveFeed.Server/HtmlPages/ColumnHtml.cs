@@ -6,8 +6,9 @@ namespace LiveFeed.Server.HtmlPages;
 /// The live column as HTML, with the same elements and classes as the column the pages' script builds
 /// (clients/web/src/feed-view.js), so that the script takes it over as it stands: the reader page, and the column a
 /// news site includes. The column carries the position it was read at (<c>data-epoch</c>, <c>data-sequence</c>); the
-/// script goes live from there. Above the list stand the feed's pinned item (not in the list while pinned) and its key
-/// events, each linking to the item's page; both are found among the items of the page, as the script finds them.
+/// script goes live from there. Above the list stand the feed's pinned item (not in the list while pinned; read on its own
+/// when it is older than the page's items) and its key events (found among the page's items, as the script finds them),
+/// each linking to the item's page.
 /// </summary>
 internal static class ColumnHtml
 {
@@ -18,16 +19,17 @@ internal static class ColumnHtml
     private const int MaxKeyEvents = 50;
 
     /// <summary>
-    /// The column of <paramref name="feed"/> showing <paramref name="page"/>, a reset page; with no page (the store could
-    /// not be read) it says "Loading…" and carries no position, and the script starts from nothing.
+    /// The column of <paramref name="feed"/> showing <paramref name="latest"/>, a reset page and the pinned item; with none
+    /// (the store could not be read) it says "Loading…" and carries no position, and the script starts from nothing.
     /// </summary>
     /// <param name="itemAddress">The address of an item's own page, relative or absolute.</param>
     /// <param name="emptyText">What the column says when it shows no item, in place of the usual.</param>
-    public static Html Render(string feed, FeedPage? page, string title, int headingLevel, Func<FeedItem, string> itemAddress, string? emptyText = null)
+    public static Html Render(string feed, LatestItems? latest, string title, int headingLevel, Func<FeedItem, string> itemAddress, string? emptyText = null)
     {
+        var page = latest?.Page;
         var all = page?.Items ?? [];
-        var pinned = all.FirstOrDefault(item => item.Pinned);
-        var items = all.Where(item => item != pinned).ToList();
+        var pinned = latest?.Pinned;
+        var items = all.Where(item => item.Id != pinned?.Id).ToList();
         var heading = headingLevel == 1 ? "h1" : "h2";
         var position = page is null ? Html.Empty : Html.Of($" data-epoch=\"{page.Epoch}\" data-sequence=\"{page.Sequence}\"");
         return Html.Of($"""
@@ -38,7 +40,7 @@ internal static class ColumnHtml
             <div class="lf-new" hidden><button type="button" class="lf-new-button"></button></div>
             <ol class="lf-items" aria-labelledby="lf-title">
             {items.Select(item => Html.Of($"<li class=\"lf-item\" data-id=\"{item.Id}\" data-priority=\"{Priority(item)}\">{Item(item, itemAddress(item), 3)}</li>\n"))}</ol>
-            <p class="lf-empty"{(all.Count > 0 ? Html.Of($" hidden") : Html.Empty)}>{emptyText ?? (page is null ? Loading : NoNews)}</p>
+            <p class="lf-empty"{(all.Count > 0 || pinned is not null ? Html.Of($" hidden") : Html.Empty)}>{emptyText ?? (page is null ? Loading : NoNews)}</p>
             <div class="lf-announcer" role="log" aria-live="polite" aria-relevant="additions"></div>
             </section>
             """);
@@ -110,3 +112,6 @@ internal static class ColumnHtml
         return host.StartsWith("www.", StringComparison.Ordinal) ? host[4..] : host;
     }
 }
+
+/// <summary>What a column shows: a reset page, and the feed's pinned item however old (null when none is).</summary>
+internal sealed record LatestItems(FeedPage Page, FeedItem? Pinned);

@@ -35,9 +35,9 @@ internal static class ColumnInclude
             title = title[..(char.IsHighSurrogate(title[MaxTitleLength - 1]) ? MaxTitleLength - 1 : MaxTitleLength)];
         }
 
-        var page = await ReaderPage.ReadLatestAsync(feed, context, store, loggers, "The column include", cancellationToken);
+        var latest = await ReaderPage.ReadLatestAsync(feed, context, store, loggers, "The column include", cancellationToken);
         var links = new FeedLinks(context.Request, feed);
-        var column = ColumnHtml.Render(feed, page, title, headingLevel: 2, item => links.ItemPage(item).AbsoluteUri);
+        var column = ColumnHtml.Render(feed, latest, title, headingLevel: 2, item => links.ItemPage(item).AbsoluteUri);
         var html = Html.Of($"""
             <div class="livefeed-widget"><template shadowrootmode="open"><link rel="stylesheet" href="{links.OnThisServer(assets.ColumnStyles).AbsoluteUri}"><div class="lf-root lf-widget">
             {column}

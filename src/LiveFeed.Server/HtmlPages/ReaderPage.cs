@@ -28,21 +28,26 @@ internal static class ReaderPage
             return TypedResults.Content(NotAFeedPage(assets).ToString(), HtmlPagesHosting.ContentType, statusCode: StatusCodes.Status404NotFound);
         }
 
-        var page = await ReadLatestAsync(feed, context, store, loggers, "The reader page", cancellationToken);
+        var latest = await ReadLatestAsync(feed, context, store, loggers, "The reader page", cancellationToken);
         var links = new FeedLinks(context.Request, feed);
-        return TypedResults.Content(Page(assets, feed, page, links, time.GetUtcNow().UtcDateTime).ToString(), HtmlPagesHosting.ContentType);
+        return TypedResults.Content(Page(assets, feed, latest, links, time.GetUtcNow().UtcDateTime).ToString(), HtmlPagesHosting.ContentType);
     }
 
     /// <summary>
-    /// The reset page of <paramref name="feed"/> (its position and latest items), or null when the store cannot be
-    /// reached: the page then goes out without items, is not kept by caches, and its script reads them.
+    /// The reset page of <paramref name="feed"/> (its position and latest items) and its pinned item however old, or null
+    /// when the store cannot be reached: the page then goes out without items, is not kept by caches, and its script
+    /// reads them.
     /// </summary>
-    public static async Task<FeedPage?> ReadLatestAsync(
+    public static async Task<LatestItems?> ReadLatestAsync(
         string feed, HttpContext context, IFeedStore store, ILoggerFactory loggers, string what, CancellationToken cancellationToken)
     {
         try
         {
-            return await store.ReadAsync(feed, after: null, maxEvents: 1, cancellationToken);
+            var page = await store.ReadAsync(feed, after: null, maxEvents: 1, cancellationToken);
+            // A pinned item older than the page's items is read on its own, after the page: the events after the page's
+            // position, which the script applies, then leave the pin right whatever moved it meanwhile.
+            var pinned = page.Items.FirstOrDefault(item => item.Pinned) ?? (await store.GetPinnedAsync(feed, cancellationToken)).Item;
+            return new LatestItems(page, pinned);
         }
         catch (FeedStoreUnavailableException exception)
         {
@@ -52,10 +57,11 @@ internal static class ReaderPage
         }
     }
 
-    private static Html Page(PageAssets assets, string feed, FeedPage? page, FeedLinks links, DateTime now)
+    private static Html Page(PageAssets assets, string feed, LatestItems? latest, FeedLinks links, DateTime now)
     {
         var title = FeedDocumentWriter.Title(feed);
-        var column = ColumnHtml.Render(feed, page, title, headingLevel: 1, item => FeedLinks.ItemPath(feed, item.Id));
+        var page = latest?.Page;
+        var column = ColumnHtml.Render(feed, latest, title, headingLevel: 1, item => FeedLinks.ItemPath(feed, item.Id));
         var main = Html.Of($"""
             {column}
             <noscript><p class="lf-note">Without JavaScript this page does not update by itself: reload it for the latest news.</p></noscript>
@@ -70,7 +76,7 @@ internal static class ReaderPage
     private static Html NotAFeedPage(PageAssets assets)
     {
         const string Title = "Latest news";
-        var column = ColumnHtml.Render(FeedName.Default, page: null, Title, headingLevel: 1, item => "", "This is not a feed name: use lowercase letters, digits and dashes.");
+        var column = ColumnHtml.Render(FeedName.Default, latest: null, Title, headingLevel: 1, item => "", "This is not a feed name: use lowercase letters, digits and dashes.");
         return PageLayout.Document(assets, Title, feed: null, Html.Empty, column, assets.ReaderScript, Footer);
     }
 

@@ -61,6 +61,8 @@ public sealed class HeldReadsStore(IFeedStore inner) : IFeedStore
 
     public Task<StoredItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) => inner.GetItemAsync(feed, itemId, cancellationToken);
 
+    public Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken) => inner.GetPinnedAsync(feed, cancellationToken);
+
     public Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken) =>
         inner.GetHistoryAsync(feed, itemId, cancellationToken);
 

@@ -19,7 +19,7 @@ public sealed class ColumnIncludeTests(BrowserFixture browser) : IClassFixture<B
         using var newsroom = _server.CreateNewsroomClient();
         await newsroom.PublishAsync(feed, "Earlier on the ground");
         var latest = await newsroom.PublishAsync(feed, new { headline = "Troops cross the border", priority = "flash" });
-        await using var site = await ReaderPageTests.NewsSiteAsync(() => StoryWithColumnAsync(feed));
+        await using var site = await ReaderPageTests.NewsSiteAsync(() => StoryWithColumnAsync(_server, feed));
         var page = await browser.NewPageAsync(javaScript: false);
 
         await page.GotoAsync(new Uri(site.Address, "/our-story").ToString());
@@ -41,7 +41,7 @@ public sealed class ColumnIncludeTests(BrowserFixture browser) : IClassFixture<B
         using var newsroom = _server.CreateNewsroomClient();
         await newsroom.PublishAsync(feed, "First in the include");
         await newsroom.PublishAsync(feed, "Second in the include");
-        await using var site = await ReaderPageTests.NewsSiteAsync(() => StoryWithColumnAsync(feed));
+        await using var site = await ReaderPageTests.NewsSiteAsync(() => StoryWithColumnAsync(_server, feed));
         var page = await browser.NewPageAsync();
         var feedReads = BrowserFixture.CountRequests(page, "/api/feeds");
         // The news site's page is made; before the widget's script arrives, the newsroom posts.
@@ -65,9 +65,9 @@ public sealed class ColumnIncludeTests(BrowserFixture browser) : IClassFixture<B
     public void Dispose() => _server.Dispose();
 
     // What the news site's server does for each page: fetch the include and put it where the column goes.
-    private async Task<string> StoryWithColumnAsync(string feed)
+    internal static async Task<string> StoryWithColumnAsync(LiveFeedServer server, string feed)
     {
-        using var client = _server.CreateAnonymousClient();
+        using var client = server.CreateAnonymousClient();
         var column = await client.GetStringAsync($"/feeds/{feed}/column?title=Live+updates");
         return $"""
             <!doctype html><html lang="en"><head><title>The Daily Example</title></head>

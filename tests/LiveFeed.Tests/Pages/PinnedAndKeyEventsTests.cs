@@ -90,5 +90,59 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
         Assert.Equal(address, reader.Url);
     }
 
+    [Fact]
+    public async Task APinnedItemOlderThanTheLatestItemsIsShownOnAFreshLoadOfTheReaderPageTheWidgetAndTheIncludedColumnUntilUnpinned()
+    {
+        var feed = NewsroomRequests.UniqueFeed("desk");
+        using var newsroom = _server.CreateNewsroomClient();
+        var summary = await newsroom.PublishAsync(feed, new { headline = "What we know so far", body = "The dam held overnight.", pinned = true });
+        for (var i = 1; i <= 60; i++) // more than a reset page's 50 items (Feed:SnapshotSize)
+        {
+            await newsroom.PublishAsync(feed, $"Update {i}");
+        }
+
+        var reader = await browser.NewPageAsync();
+        await ReaderPageTests.OpenReaderAsync(reader, _server.BaseAddress, feed, "json");
+        var widget = new Uri(_server.BaseAddress, "/widget.js");
+        await using var site = await ReaderPageTests.NewsSiteAsync(() => Task.FromResult($"""
+            <!doctype html><html lang="en"><head><title>The Daily Example</title></head>
+            <body><h1>Our story</h1><aside><script src="{widget}" data-feed="{feed}" async></script></aside></body></html>
+            """));
+        var embedded = await browser.NewPageAsync();
+        await embedded.GotoAsync(new Uri(site.Address, "/our-story").ToString());
+        await using var includingSite = await ReaderPageTests.NewsSiteAsync(() => ColumnIncludeTests.StoryWithColumnAsync(_server, feed));
+        var included = await browser.NewPageAsync();
+        await included.GotoAsync(new Uri(includingSite.Address, "/our-story").ToString());
+
+        var pages = new[] { reader, embedded, included };
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator(".lf-status")).ToHaveAttributeAsync("data-state", "live");
+            await Expect(page.Locator(".lf-pinned .lf-headline")).ToHaveTextAsync("What we know so far");
+            await Expect(page.Locator(".lf-pinned .lf-body")).ToHaveTextAsync("The dam held overnight.");
+            await Expect(page.Locator(".lf-items .lf-headline:text-is('Update 60')")).ToBeVisibleAsync();
+            await Expect(page.Locator(".lf-items .lf-headline:text-is('Update 11')")).ToBeVisibleAsync(); // the 50th newest
+            await Expect(page.Locator($".lf-items .lf-item[data-id='{summary.Id}']")).ToHaveCountAsync(0);
+        }
+
+        // Unpinned live: the box empties on every page.
+        using (var unpinned = await newsroom.PutAsJsonAsync($"/api/feeds/{feed}/items/{summary.Id}", new { headline = "What we know so far", body = "The dam held overnight." }))
+        {
+            Assert.Equal(HttpStatusCode.OK, unpinned.StatusCode);
+        }
+
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator(".lf-pinned")).ToBeHiddenAsync();
+            await Expect(page.Locator(".lf-items .lf-headline:text-is('Update 60')")).ToBeVisibleAsync();
+        }
+
+        // A fresh load after the unpin shows no pinned item.
+        await embedded.ReloadAsync();
+        await Expect(embedded.Locator(".lf-status")).ToHaveAttributeAsync("data-state", "live");
+        await Expect(embedded.Locator(".lf-items .lf-headline:text-is('Update 60')")).ToBeVisibleAsync();
+        await Expect(embedded.Locator(".lf-pinned")).ToBeHiddenAsync();
+    }
+
     public void Dispose() => _server.Dispose();
 }

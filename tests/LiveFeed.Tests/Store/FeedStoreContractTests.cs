@@ -348,6 +348,36 @@ public abstract class FeedStoreContractTests
     }
 
     [Fact]
+    public async Task ThePinnedItemIsReadHoweverOldWithThePositionUntilItIsUnpinnedRetractedOrNoLongerKept()
+    {
+        var store = await CreateStoreAsync(snapshotSize: 3, itemRetention: 8);
+        var feed = NewFeed();
+        var empty = await store.GetPinnedAsync(feed, default);
+        var pinned = (await store.PublishAsync(NewItem(feed, "What we know") with { Pinned = true }, null, default)).Item;
+        await PublishManyAsync(store, feed, 5);
+
+        var read = await store.GetPinnedAsync(feed, default);
+        var reset = await store.ReadAsync(feed, null, 0, default);
+
+        Assert.Equal((reset.Epoch, 0L, (FeedItem?)null), (empty.Epoch, empty.Sequence, empty.Item));
+        Assert.DoesNotContain(reset.Items, item => item.Id == pinned.Id); // older than the reset page
+        Assert.Equal((reset.Epoch, 6L, pinned.Id, "What we know"), (read.Epoch, read.Sequence, read.Item?.Id, read.Item?.Headline));
+
+        await store.CorrectAsync(feed, pinned.Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        Assert.Equal((7L, (FeedItem?)null), ((await store.GetPinnedAsync(feed, default)).Sequence, (await store.GetPinnedAsync(feed, default)).Item));
+
+        await store.CorrectAsync(feed, pinned.Id, Correction with { Pinned = true }, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        Assert.Equal("Corrected headline", (await store.GetPinnedAsync(feed, default)).Item?.Headline);
+        await store.RetractAsync(feed, pinned.Id, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        Assert.Null((await store.GetPinnedAsync(feed, default)).Item);
+
+        var again = (await store.PublishAsync(NewItem(feed, "Pinned, then dropped") with { Pinned = true }, null, default)).Item;
+        Assert.Equal(again.Id, (await store.GetPinnedAsync(feed, default)).Item?.Id);
+        await PublishManyAsync(store, feed, 8); // past ItemRetention: no longer kept
+        Assert.Null((await store.GetPinnedAsync(feed, default)).Item);
+    }
+
+    [Fact]
     public async Task TwoWritesPinningTwoItemsAtOnceLeaveExactlyOnePinnedEveryRound()
     {
         var store = await CreateStoreAsync();
