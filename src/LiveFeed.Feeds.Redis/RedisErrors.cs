@@ -2,12 +2,18 @@ using StackExchange.Redis;
 
 namespace LiveFeed.Feeds.Redis;
 
-/// <summary>What a failed Redis call means to a store: unreachable or not, and whether a write may have been sent.</summary>
-internal static class RedisErrors
+/// <summary>
+/// What a failed Redis call means to a store: unreachable or not, and whether a write may have been sent. Shared by the
+/// stores here and the server's other Redis readers (the audience), so that every Redis that cannot serve (away,
+/// loading, busy) answers the same <c>503</c>.
+/// </summary>
+public static class RedisErrors
 {
     /// <summary>Runs Redis calls, turning "Redis cannot be reached" into <see cref="FeedStoreUnavailableException"/>.</summary>
     public static async Task<T> Call<T>(IConnectionMultiplexer redis, Func<IDatabase, Task<T>> call)
     {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(call);
         try
         {
             return await call(redis.GetDatabase());
@@ -29,9 +35,11 @@ internal static class RedisErrors
         _ => false,
     };
 
+    /// <summary>The exception a store throws for <paramref name="exception"/>, an unreachable Redis.</summary>
     public static FeedStoreUnavailableException Unavailable(Exception exception) =>
         new($"Redis cannot be reached: {exception.Message}", exception);
 
+    /// <summary>Whether <paramref name="exception"/> says Redis cannot be reached or cannot serve now (try again later).</summary>
     public static bool IsUnreachable(Exception exception) => exception switch
     {
         RedisConnectionException or RedisTimeoutException => true,

@@ -82,17 +82,9 @@ internal sealed class RedisAudienceCounts(
 
     public async Task<AudienceCount> CountAsync(string feed, CancellationToken cancellationToken)
     {
-        RedisResult[] result;
-        try
-        {
-            result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-                CountScript, [Instances], [InstancePrefix, (long)Lifetime.TotalMilliseconds, feed]))!;
-        }
-        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException)
-        {
-            throw new FeedStoreUnavailableException($"Redis cannot be reached: {exception.Message}", exception);
-        }
-
+        // Away, loading or busy: a 503 with Retry-After, like every other read (RedisErrors).
+        var result = await RedisErrors.Call(redis, async database => (RedisResult[])(await database.ScriptEvaluateAsync(
+            CountScript, [Instances], [InstancePrefix, (long)Lifetime.TotalMilliseconds, feed]))!);
         return new AudienceCount((long)result[0], DateTimeOffset.FromUnixTimeMilliseconds((long)result[1]).UtcDateTime);
     }
 
@@ -138,9 +130,9 @@ internal sealed class RedisAudienceCounts(
 
         try
         {
-            await redis.GetDatabase().ScriptEvaluateAsync(ReportScript, [Instances, InstancePrefix + _instance], arguments);
+            await RedisErrors.Call(redis, database => database.ScriptEvaluateAsync(ReportScript, [Instances, InstancePrefix + _instance], arguments));
         }
-        catch (Exception exception) when (exception is RedisException or RedisTimeoutException or ObjectDisposedException)
+        catch (Exception exception) when (exception is FeedStoreUnavailableException or RedisException or ObjectDisposedException)
         {
             // Redis is away (its loss is logged where the connection is); the next report tries again.
             LiveFeedLog.AudienceNotReported(logger, exception);

@@ -132,6 +132,30 @@ public sealed class AudienceTests
         return stream;
     }
 
+    [Fact]
+    public async Task WhileRedisIsBusyWithAScriptTheAudienceAnswers503WithRetryAfterAndCountsAgainAfterwards()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        using var server = new LiveFeedServer(RedisSettings.For(redis));
+        using var newsroom = server.CreateNewsroomClient();
+        var feed = NewsroomRequests.UniqueFeed("aud");
+        await using var reader = await server.ConnectReaderAsync();
+        await reader.SubscribeAsync(feed);
+        await Eventually.HoldsAsync(async () => (await AudienceAsync(newsroom, feed)).Readers == 1, "the reader is reported");
+
+        // A script that runs past the busy threshold: Redis answers every other command BUSY until it ends.
+        Assert.StartsWith("+OK", await redis.SendAsync("CONFIG SET busy-reply-threshold 100\r\n"), StringComparison.Ordinal);
+        var busy = redis.SendAsync("EVAL \"local stop = redis.call('TIME')[1] + 3 while tonumber(redis.call('TIME')[1]) < stop do end return 1\" 0\r\n");
+        await Eventually.HoldsAsync(async () => (await redis.SendAsync("GET nothing\r\n")).StartsWith("-BUSY", StringComparison.Ordinal), "Redis is busy");
+
+        using var refused = await newsroom.GetAsync(new Uri($"/api/feeds/{feed}/audience", UriKind.Relative));
+
+        await TestApi.AssertProblemAsync(refused, HttpStatusCode.ServiceUnavailable);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(":1", await busy);
+        await Eventually.HoldsAsync(async () => (await AudienceAsync(newsroom, feed)).Readers == 1, "the count is back");
+    }
+
     private static async Task<Answer> AudienceAsync(HttpClient newsroom, string feed)
     {
         using var response = await newsroom.GetAsync(new Uri($"/api/feeds/{feed}/audience", UriKind.Relative));
