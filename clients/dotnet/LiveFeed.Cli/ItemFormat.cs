@@ -29,8 +29,11 @@ internal sealed class ItemFormat(TimeZoneInfo timeZone)
     /// <summary>"2:49 PM  flash   Headline": when it was published, how urgent, what.</summary>
     public string Line(FeedItem item) => $"{Time(item.PublishedAt),8}  {Priority(item.Priority),-6}  {OneLine(item.Headline)}";
 
-    /// <summary>A line of <c>list</c>: the id first, to copy into <c>correct</c> or <c>retract</c>.</summary>
-    public string ListLine(FeedItem item) => $"{item.Id}  {Line(item)}";
+    /// <summary>A line of <c>list</c>: the id first, to copy into <c>correct</c> or <c>retract</c>; the item's marks last.</summary>
+    public string ListLine(FeedItem item) => $"{item.Id}  {Line(item)}{Marks(item)}";
+
+    /// <summary>"  [pinned]  [key event]": what an item is marked as, at the end of its line (nothing when neither).</summary>
+    private static string Marks(FeedItem item) => (item.Pinned ? "  [pinned]" : "") + (item.KeyEvent ? "  [key event]" : "");
 
     /// <summary>A line of <c>tail</c> for one event.</summary>
     public string EventLine(FeedEvent feedEvent) => feedEvent.Kind switch
@@ -50,8 +53,7 @@ internal sealed class ItemFormat(TimeZoneInfo timeZone)
             FeedEventKind.Retracted => ("retracted", item.RetractedAt ?? item.PublishedAt),
             _ => ("published", item.PublishedAt),
         };
-        var marks = (item.Pinned ? "  [pinned]" : "") + (item.KeyEvent ? "  [key event]" : "");
-        return $"{Time(at),8}  {kind,-9}  by {feedEvent.By}  {OneLine(item.Headline)}{marks}";
+        return $"{Time(at),8}  {kind,-9}  by {feedEvent.By}  {OneLine(item.Headline)}{Marks(item)}";
     }
 
     // Every field, null ones too: a script reads the same shape every time ("body": null, not a missing key).

@@ -90,6 +90,22 @@ public sealed class LiveFeedCliTests : IDisposable
     }
 
     [Fact]
+    public async Task ListMarksThePinnedItemAndKeyEvents()
+    {
+        await Cli("post", "Dam holds overnight", "--key-event");
+        await Cli("post", "Rain eases");
+        await Cli("post", "What we know so far", "--pin", "--key-event");
+        var items = await ItemsAsync("main");
+
+        var listed = await Cli("list");
+
+        Assert.Equal((0, string.Join("", [
+            $"{items[0].Id}   2:49 PM  normal  What we know so far  [pinned]  [key event]\n",
+            $"{items[1].Id}   2:49 PM  normal  Rain eases\n",
+            $"{items[2].Id}   2:49 PM  normal  Dam holds overnight  [key event]\n"])), (listed.ExitCode, listed.Output.Text));
+    }
+
+    [Fact]
     public async Task CorrectWithAnIfMatchACollegueOvertookSaysWhoChangedItAndChangesNothing()
     {
         await Cli("post", "Quake hits city");
