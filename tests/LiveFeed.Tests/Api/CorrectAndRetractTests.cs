@@ -105,7 +105,7 @@ public sealed class CorrectAndRetractTests(ApiServerFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task ACorrectionOfARetractedItemAnswers409AndChangesNothing()
+    public async Task ACorrectionOrPinOfARetractedItemAnswers409AndChangesNothing()
     {
         var feed = NewsroomRequests.UniqueFeed();
         var item = await _newsroom.PublishAsync(feed, "Withdrawn");
@@ -117,11 +117,14 @@ public sealed class CorrectAndRetractTests(ApiServerFixture fixture) : IClassFix
         var before = await _anonymous.StoredEventsAsync(feed);
 
         using var response = await _newsroom.PutRawAsync(feed, item.Id, """{"headline":"Revived"}""");
+        using var pinning = await _newsroom.PutRawAsync(feed, item.Id, """{"headline":"Withdrawn","pinned":true}""");
 
         var problem = await Api.AssertProblemAsync(response, HttpStatusCode.Conflict);
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        await Api.AssertProblemAsync(pinning, HttpStatusCode.Conflict); // a retracted item is never pinned
         Assert.Equal(before, await _anonymous.StoredEventsAsync(feed));
-        Assert.Equal("Withdrawn", (await _anonymous.GetJsonAsync<FeedItem>($"/api/feeds/{feed}/items/{item.Id}")).Headline);
+        var stored = await _anonymous.GetJsonAsync<FeedItem>($"/api/feeds/{feed}/items/{item.Id}");
+        Assert.Equal(("Withdrawn", false), (stored.Headline, stored.Pinned));
     }
 
     [Fact]
