@@ -27,11 +27,7 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
 
         var reader = await browser.NewPageAsync();
         await ReaderPageTests.OpenReaderAsync(reader, _server.BaseAddress, feed, "json");
-        var widget = new Uri(_server.BaseAddress, "/widget.js");
-        await using var site = await ReaderPageTests.NewsSiteAsync(() => Task.FromResult($"""
-            <!doctype html><html lang="en"><head><title>The Daily Example</title></head>
-            <body><h1>Our story</h1><aside><script src="{widget}" data-feed="{feed}" async></script></aside></body></html>
-            """));
+        await using var site = await NewsSiteWithTheWidgetAsync(feed);
         var embedded = await browser.NewPageAsync();
         await embedded.GotoAsync(new Uri(site.Address, "/our-story").ToString());
         await Expect(embedded.Locator(".lf-status")).ToHaveAttributeAsync("data-state", "live");
@@ -103,11 +99,7 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
 
         var reader = await browser.NewPageAsync();
         await ReaderPageTests.OpenReaderAsync(reader, _server.BaseAddress, feed, "json");
-        var widget = new Uri(_server.BaseAddress, "/widget.js");
-        await using var site = await ReaderPageTests.NewsSiteAsync(() => Task.FromResult($"""
-            <!doctype html><html lang="en"><head><title>The Daily Example</title></head>
-            <body><h1>Our story</h1><aside><script src="{widget}" data-feed="{feed}" async></script></aside></body></html>
-            """));
+        await using var site = await NewsSiteWithTheWidgetAsync(feed);
         var embedded = await browser.NewPageAsync();
         await embedded.GotoAsync(new Uri(site.Address, "/our-story").ToString());
         await using var includingSite = await ReaderPageTests.NewsSiteAsync(() => ColumnIncludeTests.StoryWithColumnAsync(_server, feed));
@@ -142,6 +134,16 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
         await Expect(embedded.Locator(".lf-status")).ToHaveAttributeAsync("data-state", "live");
         await Expect(embedded.Locator(".lf-items .lf-headline:text-is('Update 60')")).ToBeVisibleAsync();
         await Expect(embedded.Locator(".lf-pinned")).ToBeHiddenAsync();
+    }
+
+    /// <summary>A news site whose story page embeds the widget (its script tag only) for <paramref name="feed"/>.</summary>
+    private Task<ReaderPageTests.NewsSite> NewsSiteWithTheWidgetAsync(string feed)
+    {
+        var widget = new Uri(_server.BaseAddress, "/widget.js");
+        return ReaderPageTests.NewsSiteAsync(() => Task.FromResult($"""
+            <!doctype html><html lang="en"><head><title>The Daily Example</title></head>
+            <body><h1>Our story</h1><aside><script src="{widget}" data-feed="{feed}" async></script></aside></body></html>
+            """));
     }
 
     public void Dispose() => _server.Dispose();
