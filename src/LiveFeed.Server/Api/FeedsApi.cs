@@ -30,7 +30,7 @@ internal static class FeedsApi
             .WithTags("Feeds")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        feeds.MapGet("/", ListFeeds);
+        feeds.MapGet("/", ListFeeds).AnswersHead();
 
         var feed = feeds.MapGroup("/{feed}")
             .AddEndpointFilter(ApiFilters.ValidateFeedName)

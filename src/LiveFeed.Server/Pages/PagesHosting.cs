@@ -1,4 +1,5 @@
 using LiveFeed.Contracts;
+using LiveFeed.Server.Caching;
 using LiveFeed.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.FileProviders;
@@ -75,7 +76,7 @@ internal static class PagesHosting
             },
         });
 
-        app.MapGet("/newsroom", (HttpContext context) => Page(context, files, "newsroom.html")).ExcludeFromDescription();
+        app.MapGet("/newsroom", (HttpContext context) => Page(context, files, "newsroom.html")).AnswersHead().ExcludeFromDescription();
         return app;
     }
 

@@ -81,6 +81,46 @@ public sealed partial class PublicCachingTests : IDisposable
     }
 
     [Fact]
+    public async Task EveryPublicReadAnswersHeadWithTheHeadersOfItsGetAndNoBody()
+    {
+        var feed = NewsroomRequests.UniqueFeed("head");
+        using var newsroom = _server.CreateNewsroomClient();
+        var item = await newsroom.PublishAsync(feed, "Asked for with HEAD");
+        using var reader = _server.CreateAnonymousClient();
+        string[] reads =
+        [
+            $"/api/feeds/{feed}/items", $"/api/feeds/{feed}/items/{item.Id}", $"/api/feeds/{feed}/events",
+            "/api/feeds", $"/?feed={feed}", $"/feeds/{feed}/items/{item.Id}", $"/feeds/{feed}/column", $"/feeds/{feed}.atom",
+            $"/feeds/{feed}.rss", $"/feeds/{feed}.json", "/newsroom",
+        ];
+
+        foreach (var read in reads)
+        {
+            using var get = await reader.GetAsync(read);
+            var length = (await get.Content.ReadAsByteArrayAsync()).Length;
+            using var head = await reader.SendAsync(new HttpRequestMessage(HttpMethod.Head, read));
+
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+            Assert.True(head.StatusCode == HttpStatusCode.OK, $"HEAD {read} answered {head.StatusCode}");
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+            Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+            Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+            Assert.Equal(get.Headers.CacheControl, head.Headers.CacheControl);
+            if (head.Headers.ETag is { } tag)
+            {
+                Assert.Equal(length, head.Content.Headers.ContentLength);
+                using var conditional = new HttpRequestMessage(HttpMethod.Head, read);
+                conditional.Headers.IfNoneMatch.Add(tag);
+                using var unchanged = await reader.SendAsync(conditional);
+                Assert.True(unchanged.StatusCode == HttpStatusCode.NotModified, $"HEAD {read} with If-None-Match answered {unchanged.StatusCode}");
+            }
+        }
+
+        using var unknown = await reader.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/feeds/{feed}/items/unknown"));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
     public async Task WhatTheStoreCouldNotAnswerIsNeverKept()
     {
         await using var redis = await RedisServer.StartNewAsync();
