@@ -11,13 +11,15 @@ namespace LiveFeed.Server.Schedule;
 /// <summary>
 /// The scheduled-item API of docs/contract.md (<c>/api/feeds/{feed}/scheduled</c>), newsroom keys only. A scheduled item
 /// is made by a <c>POST .../items</c> with <c>publishAt</c> (<see cref="ScheduleAsync"/>, called by that handler).
-/// Only waiting items are listed, replaced or cancelled: one that went out (or is going out) answers 404.
+/// Only waiting items are listed, read, replaced or cancelled: one that went out (or is going out) answers 404.
 /// </summary>
 internal static class ScheduleApi
 {
     public static RouteGroupBuilder MapScheduleApi(this RouteGroupBuilder feed)
     {
         feed.MapGet("/scheduled", List).RequireNewsroomKey().WithTags("Schedule");
+        // The Location a scheduling POST answers: a client may follow it.
+        feed.MapGet("/scheduled/{id}", Get).RequireNewsroomKey().WithTags("Schedule").ProducesProblem(StatusCodes.Status404NotFound);
         feed.MapPut("/scheduled/{id}", Replace).RequireNewsroomWrite().AcceptsItem().WithTags("Schedule")
             .ProducesProblem(StatusCodes.Status404NotFound);
         feed.MapDelete("/scheduled/{id}", Cancel).RequireNewsroomWrite().WithTags("Schedule")
@@ -41,6 +43,12 @@ internal static class ScheduleApi
 
     public static async Task<Ok<ScheduledItemsPage>> List(string feed, ScheduleService schedule, CancellationToken cancellationToken) =>
         TypedResults.Ok(new ScheduledItemsPage { Feed = feed, Items = await schedule.ListAsync(feed, cancellationToken) });
+
+    /// <summary>The item while it waits (as the list shows it); 404 once it went out, is going out or was cancelled.</summary>
+    public static async Task<Results<Ok<ScheduledItem>, ProblemHttpResult>> Get(string feed, string id, ScheduleService schedule, CancellationToken cancellationToken) =>
+        (ItemIds.IsPlausible(id) ? (await schedule.ListAsync(feed, cancellationToken)).FirstOrDefault(item => item.Id == id) : null) is { } waiting
+            ? TypedResults.Ok(waiting)
+            : NotWaiting(feed, id);
 
     public static async Task<Results<Ok<ScheduledItem>, ProblemHttpResult>> Replace(
         string feed, string id, HttpRequest request, ClaimsPrincipal user, ScheduleService schedule, CancellationToken cancellationToken)

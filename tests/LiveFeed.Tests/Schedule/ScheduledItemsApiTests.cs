@@ -53,6 +53,7 @@ public sealed class ScheduledItemsApiTests(ApiServerFixture fixture) : IClassFix
         var (response, scheduled) = await ScheduleAsync(new { headline = "Embargoed results", body = "At ten", priority = "urgent", tags = new[] { "vote" }, link = "https://example.com/r", keyEvent = true, publishAt = Timestamp(publishAt) });
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         var beforeItsTime = await _newsroom.GetAsync(new Uri($"/api/feeds/{_feed}/items/{scheduled.Id}", UriKind.Relative));
+        var atItsLocation = await _newsroom.GetJsonAsync<ScheduledItem>(response.Headers.Location!.OriginalString);
         var listed = await ListAsync();
         var early = await reader.StaysQuietAsync(TimeSpan.FromMilliseconds(300));
         var published = await NextEventAfterAsync(reader, TimeSpan.FromMinutes(10));
@@ -65,6 +66,8 @@ public sealed class ScheduledItemsApiTests(ApiServerFixture fixture) : IClassFix
         Assert.Equal((_feed, "Embargoed results", LiveFeedServer.KeyName, false, true), (scheduled.Feed, scheduled.Headline, scheduled.Author, scheduled.Pinned, scheduled.KeyEvent));
         Assert.Equal(HttpStatusCode.NotFound, beforeItsTime.StatusCode);
         Assert.Equal([scheduled.Id], listed.Items.Select(item => item.Id));
+        Assert.Equal(scheduled with { Tags = [] }, atItsLocation with { Tags = [] });
+        Assert.Equal(scheduled.Tags, atItsLocation.Tags);
         Assert.True(early);
         Assert.Equal((FeedEventKind.Published, scheduled.Id, "Embargoed results", "At ten", ItemPriority.Urgent), (published.Kind, published.Item.Id, published.Item.Headline, published.Item.Body, published.Item.Priority));
         Assert.Equal((false, true, LiveFeedServer.KeyName), (published.Item.Pinned, published.Item.KeyEvent, published.By));
@@ -195,16 +198,19 @@ public sealed class ScheduledItemsApiTests(ApiServerFixture fixture) : IClassFix
         using var anonymous = fixture.Server.CreateAnonymousClient();
 
         using var list = await anonymous.GetAsync(new Uri($"/api/feeds/{_feed}/scheduled", UriKind.Relative));
+        using var read = await anonymous.GetAsync(new Uri($"/api/feeds/{_feed}/scheduled/{item.Id}", UriKind.Relative));
         using var replace = await anonymous.PutAsJsonAsync($"/api/feeds/{_feed}/scheduled/{item.Id}", new { headline = "Changed", publishAt = Timestamp(Now + TimeSpan.FromHours(1)) });
         using var cancel = await anonymous.DeleteAsync(new Uri($"/api/feeds/{_feed}/scheduled/{item.Id}", UriKind.Relative));
 
-        Assert.All([list, replace, cancel], response => Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode));
+        Assert.All([list, read, replace, cancel], response => Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode));
         Assert.Equal("Secret", Assert.Single((await ListAsync()).Items).Headline);
     }
 
-    /// <summary>A replacement and a cancel of an item that is not waiting both answer a 404 problem.</summary>
+    /// <summary>A read, a replacement and a cancel of an item that is not waiting all answer a 404 problem.</summary>
     private async Task AssertNotWaitingAsync(string id)
     {
+        using var read = await _newsroom.GetAsync(new Uri($"/api/feeds/{_feed}/scheduled/{id}", UriKind.Relative));
+        await Checks.AssertProblemAsync(read, HttpStatusCode.NotFound);
         using var replace = await _newsroom.PutAsJsonAsync($"/api/feeds/{_feed}/scheduled/{id}", new { headline = "Too late", publishAt = Timestamp(Now + TimeSpan.FromHours(1)) });
         using var cancel = await _newsroom.DeleteAsync(new Uri($"/api/feeds/{_feed}/scheduled/{id}", UriKind.Relative));
         await Checks.AssertProblemAsync(replace, HttpStatusCode.NotFound);
