@@ -1,4 +1,7 @@
 using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -82,7 +85,9 @@ internal static class PublicCaching
                 && StringValues.IsNullOrEmpty(headers.CacheControl))
             {
                 headers.CacheControl = CacheControl;
-                var tag = EntityTagHeaderValue.TryParse(headers.ETag.ToString(), out var given) ? given : WeakTagOf(buffer);
+                var tag = EntityTagHeaderValue.TryParse(headers.ETag.ToString(), out var given) ? given
+                    : ProblemOf(answer) is { } problem ? WeakTagOf(problem)
+                    : WeakTagOf(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
                 headers.ETag = tag.ToString();
                 if (StillHolds(httpContext.Request, tag))
                 {
@@ -104,11 +109,31 @@ internal static class PublicCaching
             }
         }
 
-        private static EntityTagHeaderValue WeakTagOf(MemoryStream buffer)
+        private static EntityTagHeaderValue WeakTagOf(ReadOnlySpan<byte> bytes)
         {
-            var hash = SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            var hash = SHA256.HashData(bytes);
             return new EntityTagHeaderValue($"\"{Convert.ToBase64String(hash, 0, 12).Replace('+', '-').Replace('/', '_')}\"", isWeak: true);
         }
+
+        // A problem's body carries the request's own traceId, so its bytes differ on every request and a 404 could never be
+        // answered 304: its tag is made of what it says instead (status, type, title, detail, extensions but the traceId).
+        private static EntityTagHeaderValue WeakTagOf(ProblemDetails problem)
+        {
+            var said = new StringBuilder().Append(problem.Status).Append('\n').Append(problem.Type).Append('\n').Append(problem.Title).Append('\n').Append(problem.Detail);
+            foreach (var (name, value) in problem.Extensions.Where(extension => extension.Key != "traceId").OrderBy(extension => extension.Key, StringComparer.Ordinal))
+            {
+                said.Append('\n').Append(name).Append('=').Append(value);
+            }
+
+            return WeakTagOf(Encoding.UTF8.GetBytes(said.ToString()));
+        }
+
+        private static ProblemDetails? ProblemOf(IResult answer) => answer switch
+        {
+            ProblemHttpResult problem => problem.ProblemDetails,
+            INestedHttpResult nested => ProblemOf(nested.Result),
+            _ => null,
+        };
 
         // If-None-Match compares weakly (RFC 9110, 13.1.2): the same answer compressed or not is the same representation.
         private static bool StillHolds(HttpRequest request, EntityTagHeaderValue tag) =>

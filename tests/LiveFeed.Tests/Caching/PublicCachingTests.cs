@@ -121,6 +121,27 @@ public sealed partial class PublicCachingTests : IDisposable
     }
 
     [Fact]
+    public async Task AnUnknownItemsProblemKeepsOneETagAndAnswersIfNoneMatchWith304()
+    {
+        var feed = NewsroomRequests.UniqueFeed("cache");
+        using var reader = _server.CreateAnonymousClient();
+        var read = $"/api/feeds/{feed}/items/0123456789abcdef0123456789abcdef";
+
+        using var first = await reader.GetAsync(read);
+        using var second = await reader.GetAsync(read);
+        Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
+        Assert.Equal("application/problem+json", first.Content.Headers.ContentType?.MediaType);
+        var tag = first.Headers.ETag ?? throw new Xunit.Sdk.XunitException("the 404 has no ETag");
+        Assert.Equal(tag, second.Headers.ETag); // each body has its own traceId; the tag names what it says
+        using var again = await GetAsync(reader, read, tag);
+        Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
+
+        // Another unknown item says another thing: its tag is another.
+        using var another = await reader.GetAsync($"/api/feeds/{feed}/items/fedcba9876543210fedcba9876543210");
+        Assert.NotEqual(tag, another.Headers.ETag);
+    }
+
+    [Fact]
     public async Task WhatTheStoreCouldNotAnswerIsNeverKept()
     {
         await using var redis = await RedisServer.StartNewAsync();
