@@ -4,6 +4,7 @@ using LiveFeed.Contracts;
 using LiveFeed.Feeds;
 using LiveFeed.Server.ApiDocs;
 using LiveFeed.Server.Caching;
+using LiveFeed.Server.Hosting;
 using LiveFeed.Server.Metrics;
 using LiveFeed.Server.Newsroom;
 using LiveFeed.Server.Schedule;
@@ -52,7 +53,7 @@ internal static class FeedsApi
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         // Any newsroom key may read who did what (a read, not a write: no scope applies).
-        feed.MapGet("/items/{id}/history", History).RequireNewsroomKey().ProducesProblem(StatusCodes.Status404NotFound);
+        feed.MapGet("/items/{id}/history", History).AnswersHead().RequireNewsroomKey().ProducesProblem(StatusCodes.Status404NotFound);
 
         // Items waiting for their publishAt (Schedule/).
         feed.MapScheduleApi();

@@ -1,5 +1,6 @@
 using LiveFeed.Feeds.Redis;
 using LiveFeed.Server.Api;
+using LiveFeed.Server.Hosting;
 using LiveFeed.Server.Newsroom;
 using Microsoft.AspNetCore.Http.HttpResults;
 using StackExchange.Redis;
@@ -37,6 +38,7 @@ internal static class AudienceApi
             .AddEndpointFilter(ApiFilters.ValidateFeedName)
             .WithTags("Newsroom")
             .MapGet("/audience", Count)
+            .AnswersHead()
             .RequireNewsroomKey()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);

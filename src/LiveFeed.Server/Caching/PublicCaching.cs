@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
+using LiveFeed.Server.Hosting;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
@@ -38,27 +39,6 @@ internal static class PublicCaching
             var method = context.HttpContext.Request.Method;
             return answer is IResult result && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method)) ? new PublicRead(result) : answer;
         });
-
-    /// <summary>
-    /// Lets these <c>GET</c> endpoints answer <c>HEAD</c> too, as every HTTP server must (RFC 9110, 9.1), and as the
-    /// CORS policy of the public reads says they do: the same status and headers (<c>ETag</c>, <c>Cache-Control</c>,
-    /// <c>Content-Length</c>, a <c>304</c> to <c>If-None-Match</c>), no body (Kestrel drops what the handler writes).
-    /// A CDN or a link checker asks with it. Not for streams: a <c>HEAD</c> would hold a reader's place open.
-    /// </summary>
-    public static TBuilder AnswersHead<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder
-    {
-        // Routing takes an endpoint's last method metadata: this one adds HEAD beside the GET it was mapped with.
-        builder.Finally(static endpoint =>
-        {
-            if (endpoint.Metadata.OfType<IHttpMethodMetadata>().LastOrDefault() is { } methods
-                && methods.HttpMethods.Contains(HttpMethods.Get) && !methods.HttpMethods.Contains(HttpMethods.Head))
-            {
-                endpoint.Metadata.Add(new HttpMethodMetadata([.. methods.HttpMethods, HttpMethods.Head], methods.AcceptCorsPreflight));
-            }
-        });
-        return builder;
-    }
 
     /// <summary>The handler's answer, written to a buffer first so that its ETag can be known before anything is sent.</summary>
     private sealed class PublicRead(IResult answer) : IResult

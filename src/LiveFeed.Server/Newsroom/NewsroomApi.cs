@@ -1,4 +1,5 @@
 using LiveFeed.Server.Api;
+using LiveFeed.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Security.Claims;
 
@@ -29,6 +30,7 @@ internal static class NewsroomApi
         app.MapGroup("/api/newsroom")
             .WithTags("Newsroom")
             .MapGet("/me", Me)
+            .AnswersHead()
             .RequireNewsroomKey();
         return app;
     }

@@ -1,5 +1,4 @@
 using LiveFeed.Contracts;
-using LiveFeed.Server.Caching;
 using LiveFeed.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.FileProviders;

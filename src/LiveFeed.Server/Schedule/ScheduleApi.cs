@@ -3,6 +3,7 @@ using LiveFeed.Contracts;
 using LiveFeed.Feeds;
 using LiveFeed.Server.Api;
 using LiveFeed.Server.ApiDocs;
+using LiveFeed.Server.Hosting;
 using LiveFeed.Server.Newsroom;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -17,9 +18,9 @@ internal static class ScheduleApi
 {
     public static RouteGroupBuilder MapScheduleApi(this RouteGroupBuilder feed)
     {
-        feed.MapGet("/scheduled", List).RequireNewsroomKey().WithTags("Schedule");
+        feed.MapGet("/scheduled", List).AnswersHead().RequireNewsroomKey().WithTags("Schedule");
         // The Location a scheduling POST answers: a client may follow it.
-        feed.MapGet("/scheduled/{id}", Get).RequireNewsroomKey().WithTags("Schedule").ProducesProblem(StatusCodes.Status404NotFound);
+        feed.MapGet("/scheduled/{id}", Get).AnswersHead().RequireNewsroomKey().WithTags("Schedule").ProducesProblem(StatusCodes.Status404NotFound);
         feed.MapPut("/scheduled/{id}", Replace).RequireNewsroomWrite().AcceptsItem().WithTags("Schedule")
             .ProducesProblem(StatusCodes.Status404NotFound);
         feed.MapDelete("/scheduled/{id}", Cancel).RequireNewsroomWrite().WithTags("Schedule")

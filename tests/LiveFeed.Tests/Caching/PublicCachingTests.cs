@@ -118,6 +118,15 @@ public sealed partial class PublicCachingTests : IDisposable
 
         using var unknown = await reader.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/feeds/{feed}/items/unknown"));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+
+        // The newsroom's reads too: with the key as with GET, refused without it.
+        foreach (var read in new[] { "/api/newsroom/me", $"/api/feeds/{feed}/items/{item.Id}/history", $"/api/feeds/{feed}/scheduled", $"/api/feeds/{feed}/audience" })
+        {
+            using var keyed = await newsroom.SendAsync(new HttpRequestMessage(HttpMethod.Head, read));
+            using var anonymous = await reader.SendAsync(new HttpRequestMessage(HttpMethod.Head, read));
+            Assert.True(keyed.StatusCode == HttpStatusCode.OK, $"HEAD {read} with the key answered {keyed.StatusCode}");
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
     }
 
     [Fact]
