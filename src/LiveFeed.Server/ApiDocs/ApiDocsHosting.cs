@@ -32,6 +32,14 @@ internal static class ApiDocsHosting
                     Description = "A newsroom key, as `Authorization: Bearer <key>`. The server keeps only its SHA-256 (Newsroom:ApiKeys:{name}).",
                 };
                 AddHealthEndpoints(document);
+
+                // Every GET answers HEAD too, as HTTP asks (Hosting/HeadRequests): the document describes the GET alone,
+                // so that each operation, and its operationId, is there once.
+                foreach (var path in document.Paths.Values.OfType<OpenApiPathItem>())
+                {
+                    path.Operations?.Remove(HttpMethod.Head);
+                }
+
                 return Task.CompletedTask;
             });
 

@@ -18,6 +18,7 @@ public sealed class OpenApiTests(ApiServerFixture fixture) : IClassFixture<ApiSe
         { "delete", "/api/feeds/{feed}/items/{id}", ["204", "400", "401", "403", "404", "412", "503"], true },
         // v2: scheduled items (202 above, with publishAt).
         { "get", "/api/feeds/{feed}/scheduled", ["200", "400", "401", "503"], true },
+        { "get", "/api/feeds/{feed}/scheduled/{id}", ["200", "400", "401", "404", "503"], true },
         { "put", "/api/feeds/{feed}/scheduled/{id}", ["200", "400", "401", "403", "404", "413", "415", "503"], true },
         { "delete", "/api/feeds/{feed}/scheduled/{id}", ["204", "400", "401", "403", "404", "503"], true },
         // v2: the key's name and scope.
@@ -89,9 +90,15 @@ public sealed class OpenApiTests(ApiServerFixture fixture) : IClassFixture<ApiSe
             .ToList();
 
         Assert.NotEmpty(routes);
-        Assert.All(routes, route => Assert.True(
+        // Every GET answers HEAD too (as HTTP asks); the document describes the GET once.
+        Assert.Contains(routes, route => route.Method == "head");
+        Assert.All(routes.Where(route => route.Method != "head"), route => Assert.True(
             paths.TryGetProperty(route.Path, out var item) && item.TryGetProperty(route.Method, out _),
             $"{route.Method.ToUpperInvariant()} {route.Path} is mapped but not in the document."));
+        var operations = paths.EnumerateObject().SelectMany(path => path.Value.EnumerateObject()).ToList();
+        Assert.DoesNotContain(operations, operation => operation.Name == "head");
+        var operationIds = operations.Select(operation => operation.Value.TryGetProperty("operationId", out var id) ? id.GetString() : null).OfType<string>().ToList();
+        Assert.Equal(operationIds.Distinct(), operationIds);
     }
 
     [Fact]
