@@ -3,7 +3,9 @@ using LiveFeed.Feeds.InMemory;
 using LiveFeed.Feeds.Redis;
 using LiveFeed.Feeds.Schedule;
 using LiveFeed.Feeds.SharedReads;
+using LiveFeed.Server.Api;
 using LiveFeed.Server.Hubs;
+using LiveFeed.Server.Limits;
 using LiveFeed.Server.Logging;
 using LiveFeed.Server.Streams;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
@@ -97,6 +99,27 @@ internal static class FeedStoreHosting
         }
 
         return connection;
+    }
+
+    /// <summary>
+    /// With Redis, refuses new hub connections while it cannot be reached (503 with <c>Retry-After</c>), as the stream
+    /// already is: the backplane subscribes each new connection to its own channels there, and a connection it cannot
+    /// subscribe was accepted and then closed at once (WebSocket 1011, no close message). The reader retries as told
+    /// and gets in once Redis is back. Connections already open stay (their Subscribe answers a HubException meanwhile).
+    /// </summary>
+    public static WebApplication UseReadersOnlyWithRedis(this WebApplication app)
+    {
+        if (app.Services.GetService<IServiceProviderIsService>()?.IsService(typeof(IConnectionMultiplexer)) != true)
+        {
+            return app;
+        }
+
+        app.UseWhen(
+            context => FeedHubHosting.IsNewHubConnection(context.Request) && !context.RequestServices.GetRequiredService<IConnectionMultiplexer>().IsConnected,
+            refuse => refuse.Run(context => LimitsHosting.RefuseAsync(
+                context, StatusCodes.Status503ServiceUnavailable, ApiFilters.RetryAfterSeconds, "The feed store cannot be reached",
+                "Connect again after the number of seconds in Retry-After.")));
+        return app;
     }
 
     private sealed class RedisConnectionStarter(IServiceProvider provider) : IHostedService

@@ -114,6 +114,7 @@ internal static class LiveFeedHosting
         app.UseAuthorization();
 
         app.UseDrainingShutdown();
+        app.UseReadersOnlyWithRedis();
 
         app.MapFeedHub();
         app.MapFeedsApi();

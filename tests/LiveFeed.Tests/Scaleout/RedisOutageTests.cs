@@ -93,6 +93,33 @@ public sealed class RedisOutageTests
         Assert.Equal(0, page.Sequence);
     }
 
+    [Fact]
+    public async Task ANewReaderWhileRedisIsDownIsToldToComeBackLaterAndGetsInOnceItIsBack()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        using var server = new LiveFeedServer(RedisSettings.For(redis));
+        using var anonymous = server.CreateAnonymousClient();
+
+        await redis.StopAsync();
+        await Eventually.ReadyAnswersAsync(server.BaseAddress, HttpStatusCode.ServiceUnavailable);
+        using var negotiate = await anonymous.PostAsync(new Uri("/hubs/feed/negotiate?negotiateVersion=1", UriKind.Relative), null);
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => server.ConnectReaderAsync());
+
+        // Refused before the connection opens, not accepted and then dropped: the reader knows when to come back.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, negotiate.StatusCode);
+        Assert.NotNull(negotiate.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", negotiate.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("503", refused.ToString(), StringComparison.Ordinal);
+        await redis.StartAsync();
+        await Eventually.ReadyAnswersAsync(server.BaseAddress, HttpStatusCode.OK);
+        await using var reader = await server.ConnectReaderAsync();
+        var feed = NewsroomRequests.UniqueFeed("back");
+        await reader.SubscribeAsync(feed);
+        using var newsroom = server.CreateNewsroomClient();
+        var item = await newsroom.PublishAsync(feed, "Back");
+        Assert.Equal(item.Id, (await reader.NextEventAsync()).Item.Id);
+    }
+
     private static async Task<string> EpochAsync(HttpClient client, string feed) =>
         (await client.GetFromJsonAsync<FeedPage>($"/api/feeds/{feed}/events"))!.Epoch;
 }
