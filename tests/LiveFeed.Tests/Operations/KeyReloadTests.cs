@@ -13,7 +13,7 @@ namespace LiveFeed.Tests.Operations;
 /// the keys and scopes again when the file is edited. A malformed edit leaves the last good keys in force and logs an
 /// error naming the setting; the server stays up.
 /// </summary>
-public sealed class KeyReloadTests : IAsyncDisposable
+public sealed class KeyReloadTests : IAsyncLifetime
 {
     private const string OldKey = "night-desk-key-before-rotation";
     private const string NewKey = "night-desk-key-after-rotation";
@@ -70,7 +70,11 @@ public sealed class KeyReloadTests : IAsyncDisposable
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit 2 disposes a test class through IDisposable or IAsyncLifetime only, never IAsyncDisposable: the server
+    // process outlived the run when this was IAsyncDisposable.
+    public async Task DisposeAsync()
     {
         await _server.DisposeAsync();
         Directory.Delete(_directory, recursive: true);

@@ -330,9 +330,16 @@ public sealed class NewsroomConsoleTests(BrowserFixture browser) : IClassFixture
         return new LiveFeedServer(settings);
     }
 
-    /// <summary>A UTC moment as the console's "Publish at" field takes it: local time in the browser's zone (London).</summary>
-    private static string London(DateTime utc) =>
-        TimeZoneInfo.ConvertTimeFromUtc(utc, TimeZoneInfo.FindSystemTimeZoneById("Europe/London")).ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A UTC moment as the console's "Publish at" field takes it: local time in the browser's zone (London), to the
+    /// second. Whole minutes are written without seconds, as the browser gives a datetime-local value back (Playwright
+    /// refuses a fill whose value reads back different).
+    /// </summary>
+    private static string London(DateTime utc)
+    {
+        var local = TimeZoneInfo.ConvertTimeFromUtc(utc, TimeZoneInfo.FindSystemTimeZoneById("Europe/London"));
+        return local.ToString(local.Second == 0 ? "yyyy-MM-ddTHH:mm" : "yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public void Dispose() => _server.Dispose();
 
