@@ -20,7 +20,6 @@ internal static class FeedHubHosting
             .AddJsonProtocol()
             .AddMessagePackProtocol();
         builder.Services.AddSingleton<ReaderOutboxes>();
-        builder.Services.AddSingleton<ReaderPings>();
         builder.Services.AddSingleton<ReaderSubscriptions>();
         return builder;
     }

@@ -221,7 +221,6 @@ internal sealed class LocalFeedGroups(HubLifetimeManager<FeedHub> inner, bool ba
     /// </summary>
     private static Task Deliver(LocalGroup group, SerializedHubMessage message, IReadOnlyList<string> excluded)
     {
-        var now = ReaderPings.Now;
         IHubProtocol? lastProtocol = null;
         var lastBytes = ReadOnlyMemory<byte>.Empty;
         List<Task>? pending = null;
@@ -243,7 +242,7 @@ internal sealed class LocalFeedGroups(HubLifetimeManager<FeedHub> inner, bool ba
                 lastProtocol = protocol;
             }
 
-            if (reader.Outbox?.TrySendShared(lastBytes, now) == true)
+            if (reader.Outbox?.TrySendShared(lastBytes) == true)
             {
                 continue;
             }
