@@ -2,6 +2,7 @@
 // console's preview and recent list all render items with this code. Text is only ever set
 // with textContent: a headline such as <img src=x onerror=alert(1)> shows as those characters.
 import { ConnectionState } from "./feed-connection.js";
+import { FeedOrder } from "./feed-order.js";
 import { formatAge, formatFull, formatTime, linkHost, newItemsLabel, toDate } from "./format.js";
 
 const MAX_ITEMS = 200;
@@ -28,12 +29,6 @@ function element(document, tag, className, text) {
   }
 
   return node;
-}
-
-/** Newest first: by publish time, then by id (ids are in publish order). */
-export function compareItems(a, b) {
-  const difference = (toDate(b.publishedAt)?.getTime() ?? 0) - (toDate(a.publishedAt)?.getTime() ?? 0);
-  return difference !== 0 ? difference : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
 /**
@@ -218,7 +213,9 @@ function adoptColumn(column) {
 /**
  * The column the server rendered into `container`, if any: its section, the position it was read at
  * (null when the server could not read the feed) and the items it shows, as far as the markup says
- * (id, priority, publishedAt: what ordering needs; the next event of an item brings all of it).
+ * (id, priority, publishedAt; the next event of an item brings all of it), each with its place in the
+ * reset page it was rendered from (`data-place`, 0 the newest; the pinned item's is null when it is older
+ * than the page). A column from a server that wrote no places: the list's own order.
  */
 export function renderedColumn(container) {
   const column = container.querySelector(":scope > .lf-column");
@@ -227,8 +224,10 @@ export function renderedColumn(container) {
   }
 
   const { epoch, sequence } = column.dataset;
-  const items = [...column.querySelectorAll(".lf-items > .lf-item")].map((entry) => ({
+  const place = (entry, otherwise) => (/^\d+$/.test(entry.dataset.place ?? "") ? Number(entry.dataset.place) : otherwise);
+  const items = [...column.querySelectorAll(".lf-items > .lf-item")].map((entry, index) => ({
     entry,
+    place: place(entry, index),
     item: {
       id: entry.dataset.id,
       priority: entry.dataset.priority,
@@ -241,6 +240,7 @@ export function renderedColumn(container) {
     position: epoch !== undefined && /^\d+$/.test(sequence ?? "") ? { epoch, sequence: Number(sequence) } : null,
     items,
     pinned: pinned ? { id: pinned.dataset.id, pinned: true } : null,
+    pinnedPlace: pinned ? place(pinned, null) : null,
     keyEvents: [...column.querySelectorAll(".lf-key-list > [data-id]")].map((entry) => ({
       id: entry.dataset.id,
       keyEvent: true,
@@ -273,6 +273,7 @@ export function createFeedColumn(container, {
   const waiting = new Set(); // ids applied but held behind the button
   let pinned = null; // the pinned item (from the markup: its id only, until an event brings the rest)
   const keyEvents = new Map(); // id -> item marked keyEvent
+  const order = new FeedOrder(); // the feed's order of the items, the pinned one and the key events (feed-order.js)
 
   const rendered = renderedColumn(container);
   const { column, heading, status, newBar, newButton, list, empty, announcer, pinnedBox, keyBox } = rendered
@@ -280,14 +281,22 @@ export function createFeedColumn(container, {
     : buildColumn(document, title, headingLevel);
   const pinnedEntry = pinnedBox.lastChild;
   if (rendered) {
-    for (const { entry, item } of rendered.items) {
+    for (const { entry, item, place } of rendered.items) {
       items.set(item.id, item);
       shown.set(item.id, entry);
+      order.inPage(item.id, place);
     }
 
     pinned = rendered.pinned;
+    if (pinned && rendered.pinnedPlace !== null) {
+      order.inPage(pinned.id, rendered.pinnedPlace);
+    } else if (pinned) {
+      order.older(pinned.id);
+    }
+
     for (const item of rendered.keyEvents) {
       keyEvents.set(item.id, item);
+      order.older(item.id); // (each is one of the page's items, and keeps its rank from above)
     }
 
     refreshTimes(column);
@@ -330,7 +339,7 @@ export function createFeedColumn(container, {
     // Newest first: before the first shown item that is older.
     for (const other of list.children) {
       const otherItem = items.get(other.dataset.id);
-      if (otherItem && compareItems(item, otherItem) < 0) {
+      if (otherItem && order.compare(item, otherItem) < 0) {
         list.insertBefore(entry, other);
         return;
       }
@@ -341,7 +350,8 @@ export function createFeedColumn(container, {
 
   function trim() {
     while (items.size > MAX_ITEMS) {
-      const oldest = [...items.values()].sort(compareItems).at(-1);
+      // (Its rank is kept: it may still be a key event.)
+      const oldest = [...items.values()].sort(order.compare).at(-1);
       remove(oldest.id);
     }
   }
@@ -358,7 +368,7 @@ export function createFeedColumn(container, {
   }
 
   function renderKeyEvents() {
-    const newest = [...keyEvents.values()].sort(compareItems);
+    const newest = [...keyEvents.values()].sort(order.compare);
     for (const { id } of newest.slice(MAX_KEY_EVENTS)) {
       keyEvents.delete(id);
     }
@@ -447,7 +457,7 @@ export function createFeedColumn(container, {
   const ageTimer = setInterval(() => refreshTimes(column), AGE_REFRESH_MS);
 
   return {
-    /** Starts over from these items (newest first). */
+    /** Starts over from these items (a reset page's: newest first, shown in that order). */
     reset(newItems) {
       items.clear();
       shown.clear();
@@ -455,8 +465,9 @@ export function createFeedColumn(container, {
       list.replaceChildren();
       announcer.replaceChildren();
       keyEvents.clear();
+      order.reset(newItems);
       pinned = newItems.find((item) => item.pinned) ?? null;
-      for (const item of [...newItems].sort(compareItems).slice(0, MAX_ITEMS)) {
+      for (const item of newItems.slice(0, MAX_ITEMS)) {
         if (item.keyEvent) {
           keyEvents.set(item.id, item);
         }
@@ -475,14 +486,19 @@ export function createFeedColumn(container, {
       update();
     },
 
-    /** Applies one FeedEvent. */
+    /** Applies one FeedEvent (the console's own corrections and retractions come without a sequence). */
     apply(event) {
       const item = event.item;
       const live = event.kind !== "retracted";
       const wasPinned = pinned?.id === item.id;
       const wasKeyEvent = keyEvents.delete(item.id);
+      if (event.kind === "published") {
+        order.published(item.id, event.sequence);
+      }
+
       if (live && item.keyEvent) {
         keyEvents.set(item.id, item);
+        order.older(item.id); // (ranks only an item not ranked yet: a correction of one older than everything shown)
       }
 
       if (live && item.pinned) {
@@ -505,6 +521,7 @@ export function createFeedColumn(container, {
         }
 
         remove(item.id);
+        order.forget(item.id);
       } else if (item.pinned) {
         // (shown above)
       } else if (items.has(item.id)) {
@@ -562,6 +579,7 @@ export function createFeedColumn(container, {
 
       pinned = item;
       remove(item.id);
+      order.older(item.id);
       renderPinned();
       update();
     },

@@ -6,9 +6,11 @@ namespace LiveFeed.Server.HtmlPages;
 /// The live column as HTML, with the same elements and classes as the column the pages' script builds
 /// (clients/web/src/feed-view.js), so that the script takes it over as it stands: the reader page, and the column a
 /// news site includes. The column carries the position it was read at (<c>data-epoch</c>, <c>data-sequence</c>); the
-/// script goes live from there. Above the list stand the feed's pinned item (not in the list while pinned; read on its own
-/// when it is older than the page's items) and its key events (found among the page's items, as the script finds them),
-/// each linking to the item's page.
+/// script goes live from there. Each item carries its place in the reset page (<c>data-place</c>, 0 the newest), so
+/// that the script keeps the feed's order (never <c>publishedAt</c>'s) and puts the pinned item back in its place when
+/// it is unpinned. Above the list stand the feed's pinned item (not in the list while pinned; read on its own when it
+/// is older than the page's items) and its key events (found among the page's items, as the script finds them), each
+/// linking to the item's page.
 /// </summary>
 internal static class ColumnHtml
 {
@@ -29,26 +31,29 @@ internal static class ColumnHtml
         var page = latest?.Page;
         var all = page?.Items ?? [];
         var pinned = latest?.Pinned;
-        var items = all.Where(item => item.Id != pinned?.Id).ToList();
+        var placed = all.Select((item, place) => (Item: item, Place: place)).ToList();
+        var items = placed.Where(entry => entry.Item.Id != pinned?.Id).ToList();
+        var pinnedPlace = placed.Where(entry => entry.Item.Id == pinned?.Id).Select(entry => entry.Place).DefaultIfEmpty(-1).First();
         var heading = headingLevel == 1 ? "h1" : "h2";
         var position = page is null ? Html.Empty : Html.Of($" data-epoch=\"{page.Epoch}\" data-sequence=\"{page.Sequence}\"");
         return Html.Of($"""
             <section class="lf-column" aria-labelledby="lf-title" data-feed="{feed}"{position}>
             <div class="lf-column-head"><{Html.Text(heading)} class="lf-column-title" id="lf-title" tabindex="-1">{title}</{Html.Text(heading)}><p class="lf-status" role="status" data-state="connecting" hidden><span class="lf-status-dot"></span><span class="lf-status-text">Connecting…</span></p></div>
-            {Pinned(pinned, itemAddress)}
+            {Pinned(pinned, pinnedPlace, itemAddress)}
             {KeyEvents(all.Where(item => item.KeyEvent).Take(MaxKeyEvents).ToList(), itemAddress, headingLevel + 1)}
             <div class="lf-new" hidden><button type="button" class="lf-new-button"></button></div>
             <ol class="lf-items" aria-labelledby="lf-title">
-            {items.Select(item => Html.Of($"<li class=\"lf-item\" data-id=\"{item.Id}\" data-priority=\"{Priority(item)}\">{Item(item, itemAddress(item), 3)}</li>\n"))}</ol>
+            {items.Select(entry => Html.Of($"<li class=\"lf-item\" data-id=\"{entry.Item.Id}\" data-priority=\"{Priority(entry.Item)}\" data-place=\"{entry.Place}\">{Item(entry.Item, itemAddress(entry.Item), 3)}</li>\n"))}</ol>
             <p class="lf-empty"{(all.Count > 0 || pinned is not null ? Html.Of($" hidden") : Html.Empty)}>{emptyText ?? (page is null ? Loading : NoNews)}</p>
             <div class="lf-announcer" role="log" aria-live="polite" aria-relevant="additions"></div>
             </section>
             """);
     }
 
-    private static Html Pinned(FeedItem? pinned, Func<FeedItem, string> itemAddress) => pinned is null
+    /// <param name="place">The pinned item's place in the page; -1 when it is older than the page (no <c>data-place</c>).</param>
+    private static Html Pinned(FeedItem? pinned, int place, Func<FeedItem, string> itemAddress) => pinned is null
         ? Html.Of($"<div class=\"lf-pinned\" hidden><p class=\"lf-pinned-label\">Pinned</p><div class=\"lf-pinned-entry\"></div></div>")
-        : Html.Of($"<div class=\"lf-pinned\"><p class=\"lf-pinned-label\">Pinned</p><div class=\"lf-pinned-entry\" data-id=\"{pinned.Id}\" data-priority=\"{Priority(pinned)}\">{Item(pinned, itemAddress(pinned), 3)}</div></div>");
+        : Html.Of($"<div class=\"lf-pinned\"><p class=\"lf-pinned-label\">Pinned</p><div class=\"lf-pinned-entry\" data-id=\"{pinned.Id}\" data-priority=\"{Priority(pinned)}\"{(place < 0 ? Html.Empty : Html.Of($" data-place=\"{place}\""))}>{Item(pinned, itemAddress(pinned), 3)}</div></div>");
 
     private static Html KeyEvents(List<FeedItem> items, Func<FeedItem, string> itemAddress, int headingLevel)
     {
