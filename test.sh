@@ -11,8 +11,8 @@ cd "$(dirname "$0")"
 # for the browser tests (driven by Microsoft.Playwright, never a downloaded browser) and a font for
 # it; nginx for the load-balanced topology; docker-compose to validate docker-compose.yml (no Docker
 # engine is needed); curl and python3-feedparser, which read the streams and the feed documents as
-# other people's clients do.
-apt_packages=(redis-server chromium fonts-dejavu-core nginx docker-compose curl python3-feedparser)
+# other people's clients do; iproute2's ss, which shows the server's listening socket as the kernel holds it.
+apt_packages=(redis-server chromium fonts-dejavu-core nginx docker-compose curl python3-feedparser iproute2)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

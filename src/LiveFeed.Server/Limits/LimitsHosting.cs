@@ -11,6 +11,7 @@ using LiveFeed.Server.Metrics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -43,6 +44,19 @@ internal static class LimitsHosting
         builder.Services.AddSingleton<ConnectionSetups>();
         builder.Services.AddSingleton<HubLimitsFilter>();
         builder.Services.AddSignalR(options => options.AddFilter<HubLimitsFilter>());
+
+        // The kernel's queue of connections not yet accepted: a crowd waits there instead of being dropped (LimitsOptions.ListenBacklog).
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<LimitsOptions>>((options, limits) =>
+        {
+            try
+            {
+                options.Backlog = limits.Value.ListenBacklog;
+            }
+            catch (OptionsValidationException)
+            {
+                // Kestrel asks before the start validates every setting: a bad Limits setting is named there, with the others.
+            }
+        });
 
         // No request body past 64 KiB anywhere (the newsroom's items, the hub's long-polling sends).
         builder.Services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = ItemLimits.MaxRequestBodyBytes);

@@ -39,6 +39,18 @@ internal sealed class LimitsOptions
     /// <summary><c>Limits:MaxReaderConnections</c>: hub connections open at once on this instance; past it, new ones answer 503.</summary>
     public int MaxReaderConnections { get; set; } = 10_000;
 
+    /// <summary>
+    /// <c>Limits:ListenBacklog</c>: connections the kernel holds for the server before it accepts them (Kestrel's
+    /// <c>SocketTransportOptions.Backlog</c>, 512 by default). A connection that finds the queue full is dropped without
+    /// an answer and its client sends again 1 s, then 3 s, 7 s later: in a crowd's arrival the server sits idle between
+    /// those waves. 4096, Linux's own cap (<c>net.core.somaxconn</c>, which cuts a larger value to it), holds what an
+    /// instance accepts in a second or two, far inside the clients' timeouts (docs/security.md, "Admission").
+    /// </summary>
+    public int ListenBacklog { get; set; } = 4096;
+
+    /// <summary>The largest <see cref="ListenBacklog"/>: what Linux can hold for a socket with <c>net.core.somaxconn</c> raised.</summary>
+    public const int MaxListenBacklog = 65_535;
+
     /// <summary><c>Limits:Readers</c>: how far a reader may fall behind before it is dropped.</summary>
     public ReaderSendLimits Readers { get; set; } = new();
 }
@@ -120,6 +132,11 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
         if (options.MaxReaderConnections < 1)
         {
             failures.Add("Limits:MaxReaderConnections must be at least 1.");
+        }
+
+        if (options.ListenBacklog is < 1 or > LimitsOptions.MaxListenBacklog)
+        {
+            failures.Add($"Limits:ListenBacklog must be from 1 to {LimitsOptions.MaxListenBacklog}.");
         }
 
         if (options.Readers.SendTimeout <= TimeSpan.Zero)

@@ -24,6 +24,7 @@ public sealed class BadSettingsTests
         { "Limits:MaxReaderConnections", "many", "a whole number" },
         { "Limits:ConnectionSetups:MaxInProgress", "0", "at least 1" },
         { "Limits:ConnectionSetups:MaxRetryAfter", "00:00:00", "from 00:00:01 to 00:01:00" },
+        { "Limits:ListenBacklog", "0", "from 1 to 65535" },
         { "Serilog:MinimumLevel:Default", "Loud", "one of Verbose, Debug, Information, Warning, Error, Fatal" },
         { "Cors:AllowedOrigins:0", "news.example", "an origin such as https://news.example" },
         { "Shutdown:DrainWindow", "-00:00:01", "from 00:00:00 to 00:10:00" },
