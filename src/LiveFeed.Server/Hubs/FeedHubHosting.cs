@@ -20,6 +20,7 @@ internal static class FeedHubHosting
             .AddJsonProtocol()
             .AddMessagePackProtocol();
         builder.Services.AddSingleton<ReaderOutboxes>();
+        builder.Services.AddSingleton<ReaderPings>();
         builder.Services.AddSingleton<ReaderSubscriptions>();
         return builder;
     }

@@ -221,6 +221,7 @@ internal sealed class LocalFeedGroups(HubLifetimeManager<FeedHub> inner, bool ba
     /// </summary>
     private static Task Deliver(LocalGroup group, SerializedHubMessage message, IReadOnlyList<string> excluded)
     {
+        var now = ReaderPings.Now;
         IHubProtocol? lastProtocol = null;
         var lastBytes = ReadOnlyMemory<byte>.Empty;
         List<Task>? pending = null;
@@ -242,7 +243,7 @@ internal sealed class LocalFeedGroups(HubLifetimeManager<FeedHub> inner, bool ba
                 lastProtocol = protocol;
             }
 
-            if (reader.Outbox?.TrySendShared(lastBytes) == true)
+            if (reader.Outbox?.TrySendShared(lastBytes, now) == true)
             {
                 continue;
             }

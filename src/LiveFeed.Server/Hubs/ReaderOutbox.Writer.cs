@@ -90,7 +90,7 @@ internal sealed partial class ReaderOutbox
                     var length = _framed;
                     _frame = null;
                     _framed = 0;
-                    if (length == 0)
+                    if (length == 0 || outbox._pings.Skip(frame.AsSpan(0, length), Volatile.Read(ref outbox._lastEvent)))
                     {
                         ArrayPool<byte>.Shared.Return(frame);
                         return Taken;

@@ -56,6 +56,7 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
     private readonly ITransferFormatFeature? _format;
     private readonly ReaderSendLimits _limits;
     private readonly ReaderOutboxes _outboxes;
+    private readonly ReaderPings _pings;
     private readonly ILogger _logger;
     private readonly OutboxWriter _writer;
 
@@ -78,9 +79,13 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
     private WebSocket? _socket;
     private bool _socketLookedUp;
 
+    // When the group send last handed this reader an event (ReaderPings.Now; 0: never): SignalR's pings to a reader
+    // that was sent one moments ago are left out (see ReaderPings).
+    private long _lastEvent;
+
     private ReaderOutbox(
         string readerId, IDuplexPipe transport, IFeatureCollection? features, Action<ConnectionAbortedException> abort,
-        ReaderSendLimits limits, ReaderOutboxes outboxes, ILogger logger)
+        ReaderSendLimits limits, ReaderOutboxes outboxes, ReaderPings pings, ILogger logger)
     {
         _readerId = readerId;
         _transport = transport;
@@ -89,6 +94,7 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
         _format = features?.Get<ITransferFormatFeature>();
         _limits = limits;
         _outboxes = outboxes;
+        _pings = pings;
         _logger = logger;
         _writer = new OutboxWriter(this);
     }
@@ -133,10 +139,10 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
     /// <summary>Puts an outbox in front of every connection's transport for as long as the connection lives.</summary>
     public static ConnectionDelegate Around(ConnectionDelegate next, IServiceProvider services)
     {
-        var (limits, outboxes, logger) = Parts(services);
+        var (limits, outboxes, pings, logger) = Parts(services);
         return async connection =>
         {
-            var outbox = new ReaderOutbox(connection.ConnectionId, connection.Transport, connection.Features, connection.Abort, limits, outboxes, logger);
+            var outbox = new ReaderOutbox(connection.ConnectionId, connection.Transport, connection.Features, connection.Abort, limits, outboxes, pings, logger);
             connection.Transport = outbox;
             try
             {
@@ -164,9 +170,9 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
     /// </summary>
     public static ReaderOutbox ForResponse(HttpContext context, string readerId, IServiceProvider services)
     {
-        var (limits, outboxes, logger) = Parts(services);
+        var (limits, outboxes, pings, logger) = Parts(services);
         var transport = new ResponseBody(context.Response.BodyWriter);
-        return new ReaderOutbox(readerId, transport, features: null, _ => context.Abort(), limits, outboxes, logger);
+        return new ReaderOutbox(readerId, transport, features: null, _ => context.Abort(), limits, outboxes, pings, logger);
     }
 
     /// <summary>Nothing more will be written: lets a running pump send what is left, within the send timeout.</summary>
@@ -176,9 +182,10 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
         await _pump;
     }
 
-    private static (ReaderSendLimits Limits, ReaderOutboxes Outboxes, ILogger Logger) Parts(IServiceProvider services) => (
+    private static (ReaderSendLimits Limits, ReaderOutboxes Outboxes, ReaderPings Pings, ILogger Logger) Parts(IServiceProvider services) => (
         services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LimitsOptions>>().Value.Readers,
         services.GetRequiredService<ReaderOutboxes>(),
+        services.GetRequiredService<ReaderPings>(),
         services.GetRequiredService<ILoggerFactory>().CreateLogger<ReaderOutbox>());
 
     /// <summary>Whether an exception from a send means the connection is going: nothing more can be sent.</summary>
@@ -189,15 +196,17 @@ internal sealed partial class ReaderOutbox : IDuplexPipe
     /// A message serialised once for many readers (<see cref="LocalFeedGroups"/>): the same bytes handed to each, never
     /// changed, so never copied here. For a WebSocket reader it goes the way SignalR's own messages go (straight onto
     /// the socket as one WebSocket message, or queued behind what a pump is sending) and the answer is true; for any
-    /// other transport false, and the caller writes it through SignalR's connection instead.
+    /// other transport false, and the caller writes it through SignalR's connection instead. <paramref name="now"/> is
+    /// <see cref="ReaderPings.Now"/>, taken once per event for all its readers.
     /// </summary>
-    public bool TrySendShared(ReadOnlyMemory<byte> message)
+    public bool TrySendShared(ReadOnlyMemory<byte> message, long now)
     {
         if (!Volatile.Read(ref _socketLookedUp) || _socket is null)
         {
             return false;
         }
 
+        Volatile.Write(ref _lastEvent, now);
         _ = SendWhole(message, frame: null);
         return true;
     }
