@@ -13,7 +13,8 @@ namespace LiveFeed.Feeds.SharedReads;
 /// <item>Page reads of one feed (<see cref="ReadPagesAsync"/>: Subscribe, <c>GET .../events</c>, the feed documents)
 /// share one read whatever their positions: it reads what the furthest-back reader needs and the latest items if one
 /// needs a reset, and each gets its own page (<see cref="FeedTail.PageFor"/>). Listings of one feed from the same item
-/// (<see cref="ListItemsAsync"/>) share one read of as many items as the longest asks for.</item>
+/// (<see cref="ListItemsAsync"/>) share one read of as many items as the longest asks for, and reads of one feed's pinned
+/// item (<see cref="GetPinnedAsync"/>: every page load of a feed with no pin among its latest items) share one.</item>
 /// <item>A store error reaches every reader of that read; one reader's cancellation cancels neither the read nor the
 /// others; no reader waits more than two reads of <see cref="ReadTimeout"/>.</item>
 /// </list>
@@ -29,6 +30,14 @@ public sealed class SharedReadsFeedStore(IFeedStore store, TimeProvider time) : 
 
     private readonly ReadFlights<(string Feed, string? Before), int, ItemsSlice> _listings = new(
         (key, limits) => ListForAllAsync(store, key.Feed, key.Before, limits), ReadTimeout, time);
+
+    private readonly ReadFlights<string, bool, PinnedRead> _pinned = new(
+        async (feed, requests) =>
+        {
+            var pinned = await store.GetPinnedAsync(feed, CancellationToken.None);
+            return requests.Select(_ => pinned).ToList();
+        },
+        ReadTimeout, time);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<FeedPage>> ReadPagesAsync(string feed, IReadOnlyList<PageRequest> requests, CancellationToken cancellationToken)
@@ -58,7 +67,7 @@ public sealed class SharedReadsFeedStore(IFeedStore store, TimeProvider time) : 
         store.GetItemAsync(feed, itemId, cancellationToken);
 
     /// <inheritdoc />
-    public Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken) => store.GetPinnedAsync(feed, cancellationToken);
+    public Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken) => _pinned.ReadAsync(feed, true, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken) =>

@@ -14,6 +14,7 @@ public sealed class HeldReadsStore(IFeedStore inner) : IFeedStore
     private readonly ConcurrentQueue<TaskCompletionSource> _holds = new();
     private Exception? _failure;
     private int _listingReads;
+    private int _pinnedReads;
 
     /// <summary>The requests of each page read, in the order they started.</summary>
     public ConcurrentQueue<IReadOnlyList<PageRequest>> PageReads { get; } = new();
@@ -22,6 +23,8 @@ public sealed class HeldReadsStore(IFeedStore inner) : IFeedStore
     public ConcurrentQueue<CancellationToken> Tokens { get; } = new();
 
     public int ListingReads => _listingReads;
+
+    public int PinnedReads => _pinnedReads;
 
     /// <summary>The next read to start is held until the answer is set.</summary>
     public TaskCompletionSource HoldNextRead()
@@ -61,7 +64,13 @@ public sealed class HeldReadsStore(IFeedStore inner) : IFeedStore
 
     public Task<StoredItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) => inner.GetItemAsync(feed, itemId, cancellationToken);
 
-    public Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken) => inner.GetPinnedAsync(feed, cancellationToken);
+    public Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var reading = inner.GetPinnedAsync(feed, cancellationToken);
+        Interlocked.Increment(ref _pinnedReads);
+        return HeldAsync(reading, cancellationToken);
+    }
 
     public Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken) =>
         inner.GetHistoryAsync(feed, itemId, cancellationToken);

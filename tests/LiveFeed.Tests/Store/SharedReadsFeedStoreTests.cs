@@ -156,6 +156,27 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
         }
     }
 
+    [Fact]
+    public async Task PinnedReadsOfOneFeedThatComeTogetherShareOneReadAndSeeAPinMadeBeforeThem()
+    {
+        var (inner, held, shared) = Stores();
+        var (feed, _) = await SeedAsync(inner, 4);
+        var release = held.HoldNextRead();
+        var first = shared.GetPinnedAsync(feed, default);
+
+        // Pinned while the first read is in flight: every later read must see it.
+        var pinned = await inner.PublishAsync(Item(feed, "What we know so far") with { Pinned = true }, null, default);
+        var crowd = Enumerable.Range(0, 30).Select(_ => shared.GetPinnedAsync(feed, default)).ToList();
+        release.SetResult();
+        var answers = await Task.WhenAll(crowd).WaitAsync(Timeout);
+        await first.WaitAsync(Timeout);
+
+        Assert.Equal(2, held.PinnedReads);
+        var own = await inner.GetPinnedAsync(feed, default);
+        Assert.Equal(pinned.Item.Id, own.Item?.Id);
+        Assert.All(answers, answer => Assert.Equal(JsonSerializer.Serialize(own), JsonSerializer.Serialize(answer)));
+    }
+
     private static (InMemoryFeedStore Inner, HeldReadsStore Held, SharedReadsFeedStore Shared) Stores(TimeProvider? time = null)
     {
         var inner = new InMemoryFeedStore(Options.Create(new FeedOptions { SnapshotSize = 3, EventRetention = 5 }), TimeProvider.System);
