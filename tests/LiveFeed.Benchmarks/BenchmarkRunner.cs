@@ -175,7 +175,7 @@ internal static class BenchmarkRunner
             log.StartMeasuring(warmup.Stored + 1);
 
             var count = (int)Math.Round(load.Rate * options.Duration.TotalSeconds);
-            var allocatedBefore = await deployment.AllocatedBytesAsync();
+            var countersBefore = await deployment.RuntimeCountersAsync();
             var serverCpuBefore = ProcessStats.CpuTime(deployment.Pids);
             var generatorCpuBefore = ProcessStats.CpuTime(Environment.ProcessId);
             var measuring = Stopwatch.GetTimestamp();
@@ -185,7 +185,7 @@ internal static class BenchmarkRunner
             var wall = Stopwatch.GetElapsedTime(measuring);
             var serverCpu = ProcessStats.CpuTime(deployment.Pids) - serverCpuBefore;
             var generatorCpu = ProcessStats.CpuTime(Environment.ProcessId) - generatorCpuBefore;
-            var allocated = await deployment.AllocatedBytesAsync() - allocatedBefore;
+            var counters = await deployment.RuntimeCountersAsync() - countersBefore;
             await stopPings.CancelAsync();
             await pings;
 
@@ -214,7 +214,12 @@ internal static class BenchmarkRunner
                 MaxMs = Math.Round(log.MaxLatencyMilliseconds(), 2),
                 ServerCpuMicrosecondsPerDelivery = measuredDeliveries == 0 ? double.NaN : Math.Round(serverCpu.TotalMicroseconds / measuredDeliveries, 2),
                 ServerCpuCores = Math.Round(serverCpu / wall, 2),
-                ServerAllocatedBytesPerDelivery = allocated is not { } bytes || measuredDeliveries == 0 ? double.NaN : Math.Round((double)bytes / measuredDeliveries, 1),
+                ServerAllocatedBytesPerDelivery = counters.AllocatedBytes is not { } bytes || measuredDeliveries == 0 ? double.NaN : Math.Round(bytes / measuredDeliveries, 1),
+                ServerJitMilliseconds = counters.JitSeconds is { } jit ? Math.Round(jit * 1000, 1) : double.NaN,
+                ServerJitMethods = counters.JitMethods ?? double.NaN,
+                // Still compiling: the JIT took more than 2% of the server's CPU in the window (methods not yet at their
+                // final tier, the compiler's own time), so the figures are not the steady state's.
+                JitNotSettled = counters.JitSeconds is { } compiling && compiling > 0.02 * serverCpu.TotalSeconds,
                 ServerBaseMegabytes = Math.Round(baseBytes / 1048576.0, 1),
                 ServerIdleMegabytes = Math.Round(idleBytes / 1048576.0, 1),
                 KilobytesPerReader = connected == 0 ? double.NaN : Math.Round((idleBytes - baseBytes) / 1024.0 / connected, 2),

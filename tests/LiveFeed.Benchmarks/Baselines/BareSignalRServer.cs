@@ -29,7 +29,7 @@ internal static class BareSignalRServer
         var app = builder.Build();
         app.MapHub<BareFeedHub>(FeedHubProtocol.Path);
         app.MapGet("/health/live", () => "ok");
-        app.MapGet("/metrics", () => Servers.AllocatedBytes.Line());
+        app.MapGet("/metrics", () => Servers.RuntimeCounters.Lines());
         app.MapPost("/api/feeds/{feed}/items", PublishAsync);
         await app.RunAsync();
         return 0;

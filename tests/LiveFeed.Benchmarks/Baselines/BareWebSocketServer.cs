@@ -25,7 +25,7 @@ internal static class BareWebSocketServer
         var app = builder.Build();
         app.UseWebSockets();
         app.MapGet("/health/live", () => "ok");
-        app.MapGet("/metrics", () => Servers.AllocatedBytes.Line());
+        app.MapGet("/metrics", () => Servers.RuntimeCounters.Lines());
         app.Map(Path, AcceptAsync);
         app.MapPost("/api/feeds/{feed}/items", PublishAsync);
         await app.RunAsync();

@@ -31,6 +31,13 @@ internal sealed record MeasurementResult
 
     /// <summary>Bytes the server(s) allocated over the measured window, divided by the measured deliveries (NaN: not exposed).</summary>
     public double ServerAllocatedBytesPerDelivery { get; init; } = double.NaN;
+
+    /// <summary>Time the server(s)' JIT spent compiling over the measured window, in ms, and how many methods (NaN: not exposed).</summary>
+    public double ServerJitMilliseconds { get; init; } = double.NaN;
+    public double ServerJitMethods { get; init; } = double.NaN;
+
+    /// <summary>The JIT took more than 2% of the server's CPU in the window: not yet the steady state (a longer <c>--warmup</c>).</summary>
+    public bool JitNotSettled { get; init; }
     public double ServerBaseMegabytes { get; init; }
     public double ServerIdleMegabytes { get; init; }
     public double KilobytesPerReader { get; init; }
@@ -61,6 +68,8 @@ internal sealed record Summary
     public double MaxMs { get; init; }
     public double ServerCpuMicrosecondsPerDelivery { get; init; }
     public double ServerAllocatedBytesPerDelivery { get; init; } = double.NaN;
+    public double ServerJitMilliseconds { get; init; } = double.NaN;
+    public bool JitNotSettled { get; init; }
     public double ServerIdleMegabytes { get; init; }
     public double KilobytesPerReader { get; init; }
     public double ServerIdleHeapMegabytes { get; init; }
@@ -90,6 +99,8 @@ internal sealed record Summary
             MaxMs = Median(ok, r => r.MaxMs),
             ServerCpuMicrosecondsPerDelivery = Median(ok, r => r.ServerCpuMicrosecondsPerDelivery),
             ServerAllocatedBytesPerDelivery = Median(ok, r => r.ServerAllocatedBytesPerDelivery),
+            ServerJitMilliseconds = Median(ok, r => r.ServerJitMilliseconds),
+            JitNotSettled = rounds.Any(r => r.JitNotSettled),
             ServerIdleMegabytes = Median(ok, r => r.ServerIdleMegabytes),
             KilobytesPerReader = Median(ok, r => r.KilobytesPerReader),
             ServerIdleHeapMegabytes = Median(ok, r => r.ServerIdleHeapMegabytes),

@@ -16,7 +16,7 @@ internal static class Table
 
         return head
             + string.Create(CultureInfo.InvariantCulture, $"p50 {m.P50Ms:F1} p90 {m.P90Ms:F1} p99 {m.P99Ms:F1} max {m.MaxMs:F1} ms, {m.DeliveriesPerSecond:N0} deliveries/s, ")
-            + string.Create(CultureInfo.InvariantCulture, $"server {m.ServerCpuMicrosecondsPerDelivery:F1} us/delivery ({m.ServerCpuCores:F2} cores), {m.ServerAllocatedBytesPerDelivery:F0} B allocated/delivery, {m.KilobytesPerReader:F1} KB/reader, ")
+            + string.Create(CultureInfo.InvariantCulture, $"server {m.ServerCpuMicrosecondsPerDelivery:F1} us/delivery ({m.ServerCpuCores:F2} cores), {m.ServerAllocatedBytesPerDelivery:F0} B allocated/delivery, JIT {m.ServerJitMilliseconds:F0} ms ({m.ServerJitMethods:F0} methods){(m.JitNotSettled ? " (NOT SETTLED)" : "")}, {m.KilobytesPerReader:F1} KB/reader, ")
             + (double.IsNaN(m.ServerIdleHeapMegabytes) ? "" : string.Create(CultureInfo.InvariantCulture, $"idle RSS {m.ServerIdleMegabytes:F1} MB, live heap {m.ServerIdleHeapMegabytes:F1} MB, "))
             + string.Create(CultureInfo.InvariantCulture, $"generator {m.GeneratorCpuCores:F2} cores, {m.GeneratorMicrosecondsPerDelivery:F1} us/delivery, burst {m.GeneratorBurstMilliseconds:F0} ms{(m.GeneratorLimited ? " (LIMIT)" : "")}, ")
             + string.Create(CultureInfo.InvariantCulture, $"lost {m.Lost} dup {m.Duplicates} ooo {m.OutOfOrder}, connected {m.Connected}/{m.Readers} in {m.ConnectSeconds:F1} s")
@@ -29,15 +29,15 @@ internal static class Table
         foreach (var mode in report.Summaries.GroupBy(s => s.Mode))
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"== {mode.Key} (medians of rounds; latency publish-to-receive in ms) ==");
-            text.AppendLine("| readers x rate | server | p50 | p90 | p99 | max | deliveries/s | server us/delivery | server B allocated/delivery | KB/reader (idle) | generator cores, burst ms | lost/dup/ooo |");
-            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            text.AppendLine("| readers x rate | server | p50 | p90 | p99 | max | deliveries/s | server us/delivery | server B allocated/delivery | server JIT ms | KB/reader (idle) | generator cores, burst ms | lost/dup/ooo |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var load in mode.GroupBy(s => (s.Readers, s.Rate)))
             {
                 foreach (var s in load)
                 {
                     text.AppendLine(string.Create(CultureInfo.InvariantCulture,
                         $"| {s.Readers:N0} x {s.Rate}/s | {s.Server} | {s.P50Ms:F1} | {s.P90Ms:F1} | {s.P99Ms:F1} | {s.MaxMs:F1} | {s.DeliveriesPerSecond:N0} | " +
-                        $"{s.ServerCpuMicrosecondsPerDelivery:F1} | {s.ServerAllocatedBytesPerDelivery:F0} | {s.KilobytesPerReader:F1} | {s.GeneratorCpuCores:F2}, {s.GeneratorBurstMilliseconds:F0}{(s.GeneratorLimited ? " LIMIT" : "")} | " +
+                        $"{s.ServerCpuMicrosecondsPerDelivery:F1} | {s.ServerAllocatedBytesPerDelivery:F0} | {s.ServerJitMilliseconds:F0}{(s.JitNotSettled ? " NOT SETTLED" : "")} | {s.KilobytesPerReader:F1} | {s.GeneratorCpuCores:F2}, {s.GeneratorBurstMilliseconds:F0}{(s.GeneratorLimited ? " LIMIT" : "")} | " +
                         $"{s.Lost}/{s.Duplicates}/{s.OutOfOrder}{(s.Clean ? "" : " NOT CLEAN")} |"));
                 }
             }

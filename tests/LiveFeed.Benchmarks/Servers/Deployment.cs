@@ -39,8 +39,8 @@ internal sealed class Deployment : IAsyncDisposable
 
     public IEnumerable<int> Pids => _servers.Select(server => server.Pid);
 
-    /// <summary>Bytes the deployment's servers have allocated since they started (both instances in backplane mode), or null.</summary>
-    public Task<long?> AllocatedBytesAsync() => AllocatedBytes.ReadAsync(_servers);
+    /// <summary>What the deployment's servers' runtimes have done since they started (both instances in backplane mode).</summary>
+    public Task<RuntimeCounterValues> RuntimeCountersAsync() => RuntimeCounters.ReadAsync(_servers);
 
     /// <summary>Where a reader connects for <paramref name="protocol"/>.</summary>
     public Uri ReaderUri(HubProtocolName protocol)

@@ -17,7 +17,7 @@ public sealed class BenchmarkSmokeTests
     [Theory]
     [InlineData("json")]
     [InlineData("messagepack")]
-    public async Task BenchmarkCompletesWithEveryEventDeliveredOnceAndInOrder(string protocol)
+    public async Task BenchmarkCompletesWithEveryEventDeliveredOnceAndInOrderAndReportsTheServersJit(string protocol)
     {
         var (exitCode, output, results) = await RunBenchmarkAsync(
             "--servers", "livefeed", "--loads", "200x2", "--duration", "2", "--rounds", "1", "--protocol", protocol, "--no-pin");
@@ -29,6 +29,11 @@ public sealed class BenchmarkSmokeTests
         Assert.True(measurement.GetProperty("published").GetInt32() > 0, output);
         Assert.Equal(measurement.GetProperty("expected").GetInt64(), measurement.GetProperty("delivered").GetInt64());
         AssertNothingLostRepeatedOrReordered(measurement);
+
+        // The server's JIT is read from its /metrics around the window: a server seconds old is still compiling.
+        Assert.Equal(JsonValueKind.Number, measurement.GetProperty("serverJitMethods").ValueKind);
+        Assert.True(measurement.GetProperty("serverJitMethods").GetDouble() > 0, output);
+        Assert.True(measurement.GetProperty("serverJitMilliseconds").GetDouble() > 0, output);
     }
 
     [Fact]
