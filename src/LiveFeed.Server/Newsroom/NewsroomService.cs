@@ -24,7 +24,7 @@ internal sealed class NewsroomService(
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
     public Task<PublishResult> PublishAsync(string feed, ItemContent content, string author, string? idempotencyKey, CancellationToken cancellationToken) =>
-        PublishAsync(content.ToNewItem(ItemIds.New(), feed, author, Now()), idempotencyKey, cancellationToken);
+        PublishAsync(content.ToNewItem(NewId(), feed, author, Now()), idempotencyKey, cancellationToken);
 
     /// <summary>
     /// Publishes a scheduled item now, under its id, with <c>publishedAt</c> this moment. Its idempotency key is derived
@@ -119,6 +119,9 @@ internal sealed class NewsroomService(
         }
     }
 
+    /// <summary>A new item id on the server's clock.</summary>
+    public string NewId() => ItemIds.New(time);
+
     // The contract's timestamps have millisecond precision: cut the clock there so that what the
     // POST answers is exactly what readers and later GETs see.
     public DateTime Now()
@@ -131,7 +134,8 @@ internal sealed class NewsroomService(
 /// <summary>Item ids: time-ordered, URL-safe, 32 characters.</summary>
 internal static class ItemIds
 {
-    public static string New() => Guid.CreateVersion7().ToString("N");
+    /// <summary>A new id whose time part is <paramref name="time"/>'s now, so ids follow the server's clock as timestamps do.</summary>
+    public static string New(TimeProvider time) => Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
 
     /// <summary>True when <paramref name="id"/> could be an item id (anything else cannot exist).</summary>
     public static bool IsPlausible(string id) =>

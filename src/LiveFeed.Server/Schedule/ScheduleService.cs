@@ -14,7 +14,7 @@ internal sealed class ScheduleService(IScheduleStore schedule, SchedulePublisher
     /// <summary>Stores a new scheduled item; with an idempotency key used before on the feed, answers that one instead.</summary>
     public async Task<ScheduleAddResult> ScheduleAsync(string feed, ItemContent content, DateTime publishAt, string author, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var item = ToScheduledItem(ItemIds.New(), feed, content, publishAt, author);
+        var item = ToScheduledItem(newsroom.NewId(), feed, content, publishAt, author);
         var result = await schedule.AddAsync(item, idempotencyKey, Now(), cancellationToken);
         if (result.Added)
         {

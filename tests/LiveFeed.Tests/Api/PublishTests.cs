@@ -199,4 +199,18 @@ public sealed class PublishTests(ApiServerFixture fixture) : IClassFixture<ApiSe
         Assert.All(events.Events, e => Assert.Equal(FeedEventKind.Published, e.Kind));
         Assert.Equal([first.Id, second.Id], events.Events.Select(e => e.Item.Id));
     }
+
+    [Fact]
+    public async Task AnItemsIdIsAUuidV7StampedWithTheServersClockAsItsPublishedAt()
+    {
+        fixture.Clock.Advance(TimeSpan.FromMinutes(3));
+        var expected = fixture.NowToTheMillisecond();
+
+        var item = await _newsroom.PublishAsync(NewsroomRequests.UniqueFeed(), "On the server's clock");
+
+        // UUIDv7 (RFC 9562): the first 48 bits are the Unix time in milliseconds, then version 7.
+        Assert.Matches("^[0-9a-f]{12}7[0-9a-f]{19}$", item.Id);
+        var idTime = DateTime.UnixEpoch.AddMilliseconds(Convert.ToInt64(item.Id[..12], 16));
+        Assert.Equal((expected, expected), (idTime, item.PublishedAt));
+    }
 }
