@@ -68,6 +68,12 @@ public sealed class RedisFeedKeys
     /// <summary>The same for the kept items that are not retracted.</summary>
     public RedisKey LiveItems(string feed) => Key(feed, "live");
 
+    /// <summary>
+    /// The same for the live items marked key events (<c>keyEvent</c>), kept by every write. The meta hash's field
+    /// <c>keyevents</c> says it is complete: a feed written before it existed gets it built on its first read.
+    /// </summary>
+    public RedisKey KeyEvents(string feed) => Key(feed, "keyevents");
+
     /// <summary>One <c>Idempotency-Key</c> used on the feed, with a TTL.</summary>
     public RedisKey Idempotency(string feed, string idempotencyKey) => Key(feed, "idempotency:" + idempotencyKey);
 

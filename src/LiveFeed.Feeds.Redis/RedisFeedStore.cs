@@ -67,10 +67,11 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
                     var published = await database.ScriptEvaluateAsync(
                         RedisScripts.Publish,
                         [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.ItemOrder(feed), keys.LiveItems(feed),
-                            keys.Idempotency(feed, idempotencyKey ?? string.Empty), keys.WriteMark(feed, writeToken), keys.Versions(feed)],
+                            keys.Idempotency(feed, idempotencyKey ?? string.Empty), keys.WriteMark(feed, writeToken), keys.Versions(feed),
+                            keys.KeyEvents(feed)],
                         [item.Id, itemJson, _options.EventRetention, _options.ItemRetention, NewEpoch(), now,
                             (long)Idempotency.Window.TotalMilliseconds, idempotencyKey is null ? "0" : "1",
-                            item.Pinned ? "1" : "0", unpin.PinnedId, unpin.Json, unpin.Version]);
+                            item.Pinned ? "1" : "0", unpin.PinnedId, unpin.Json, unpin.Version, item.KeyEvent ? "1" : "0"]);
                     await register;
                     return (RedisResult[])published!;
                 },
@@ -134,10 +135,11 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
                 async database => (RedisResult[])(await database.ScriptEvaluateAsync(
                     RedisScripts.Change,
                     [keys.Meta(feed), keys.Events(feed), keys.Items(feed), keys.LiveItems(feed), keys.WriteMark(feed, token),
-                        keys.Versions(feed), keys.ItemOrder(feed)],
+                        keys.Versions(feed), keys.ItemOrder(feed), keys.KeyEvents(feed)],
                     [itemId, current.Version.Sequence, JsonSerializer.Serialize(changed, Json), KindName(kind), _options.EventRetention,
                         kind == FeedEventKind.Retracted ? "1" : "0", (long)WriteMarkLifetime.TotalMilliseconds,
-                        changed.Pinned ? "1" : "0", unpin.PinnedId, unpin.Json, unpin.Version]))!,
+                        changed.Pinned ? "1" : "0", unpin.PinnedId, unpin.Json, unpin.Version,
+                        changed is { KeyEvent: true, RetractedAt: null } ? "1" : "0"]))!,
                 feed, itemId, kind, token);
 
             ThrowIfFenced(result);
@@ -207,13 +209,19 @@ public sealed class RedisFeedStore(IConnectionMultiplexer redis, RedisFeedKeys k
     }
 
     /// <inheritdoc />
-    public async Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken)
+    public async Task<HighlightsRead> GetHighlightsAsync(string feed, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var result = await Call(async database => (RedisResult[])(await database.ScriptEvaluateAsync(
-            RedisScripts.Pinned, [keys.Meta(feed), keys.Items(feed)], [NewEpoch(), (long)EmptyFeedEpochLifetime.TotalMilliseconds]))!);
-        var item = string.IsNullOrEmpty((string?)result[2]) ? null : ParseItem(result[2]);
-        return new PinnedRead((string)result[0]!, (long)result[1], item is { Pinned: true, RetractedAt: null } ? item : null);
+            RedisScripts.Highlights,
+            [keys.Meta(feed), keys.Items(feed), keys.LiveItems(feed), keys.KeyEvents(feed)],
+            [NewEpoch(), (long)EmptyFeedEpochLifetime.TotalMilliseconds, HighlightsRead.MaxKeyEvents]))!);
+        var pinned = string.IsNullOrEmpty((string?)result[2]) ? null : ParseItem(result[2]);
+        return new HighlightsRead(
+            (string)result[0]!,
+            (long)result[1],
+            pinned is { Pinned: true, RetractedAt: null } ? pinned : null,
+            result.Skip(3).Select(ParseItem).Where(item => item is { KeyEvent: true, RetractedAt: null }).ToList());
     }
 
     /// <inheritdoc />

@@ -26,8 +26,8 @@ internal static class RedisScripts
     /// <summary>A page of live items, newest first.</summary>
     public static readonly string List = Load("read-common") + Load("list");
 
-    /// <summary>The feed's pinned item and the position it was read at.</summary>
-    public static readonly string Pinned = Load("read-common") + Load("pinned");
+    /// <summary>The feed's pinned item and newest key events, and the position they were read at.</summary>
+    public static readonly string Highlights = Load("read-common") + Load("highlights");
 
     /// <summary>
     /// The first line of a script that writes nothing (Redis 7): Redis then runs it where writes wait or are refused

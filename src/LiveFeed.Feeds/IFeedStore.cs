@@ -56,10 +56,11 @@ public interface IFeedStore
     Task<StoredItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The feed's pinned item, however old (a reset page holds only the latest items), with the position it was read
-    /// at, in one atomic step.
+    /// The feed's pinned item and its newest key events (up to <see cref="HighlightsRead.MaxKeyEvents"/>, in the feed's
+    /// order, newest first), however old (a reset page holds only the latest items), none retracted, with the position
+    /// they were read at, in one atomic step.
     /// </summary>
-    Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken);
+    Task<HighlightsRead> GetHighlightsAsync(string feed, CancellationToken cancellationToken);
 
     /// <summary>The kept events of one kept item, oldest first; null when the item is unknown.</summary>
     Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken);

@@ -62,11 +62,19 @@ public sealed record ChangeResult(ChangeStatus Status, FeedItem? Item, FeedEvent
 /// <param name="HasOlder">True when older items exist beyond the last one of this page.</param>
 public sealed record ItemsSlice(string Epoch, long Sequence, IReadOnlyList<FeedItem> Items, bool HasOlder);
 
-/// <summary>The answer of <see cref="IFeedStore.GetPinnedAsync"/>: the feed's pinned item, and the position it was read at.</summary>
+/// <summary>
+/// The answer of <see cref="IFeedStore.GetHighlightsAsync"/>: what the pages show above the column, however old, and the
+/// position it was read at.
+/// </summary>
 /// <param name="Epoch">The feed's epoch.</param>
 /// <param name="Sequence">The feed's latest sequence when it was read.</param>
-/// <param name="Item">The pinned item; null when none is.</param>
-public sealed record PinnedRead(string Epoch, long Sequence, FeedItem? Item);
+/// <param name="Pinned">The pinned item; null when none is.</param>
+/// <param name="KeyEvents">The newest <see cref="MaxKeyEvents"/> non-retracted items marked key events, newest first.</param>
+public sealed record HighlightsRead(string Epoch, long Sequence, FeedItem? Pinned, IReadOnlyList<FeedItem> KeyEvents)
+{
+    /// <summary>The most key events a read answers (and the pages list).</summary>
+    public const int MaxKeyEvents = 50;
+}
 
 /// <summary>The <c>before</c> item of a listing is not in the feed.</summary>
 public sealed class UnknownItemException(string itemId)

@@ -20,9 +20,10 @@ export const ConnectionState = Object.freeze({
 // After this long without a connection the page says "offline" (it keeps trying).
 const OFFLINE_AFTER_MS = 15000;
 
-// The pinned item read after a reset: how often at most, and how long apart when an answer was behind the events.
-const PINNED_READS = 3;
-const PINNED_RETRY_MS = 1000;
+// The highlights (pinned item, key events) read after a reset: how often at most, and how long apart when an answer
+// was behind the events.
+const HIGHLIGHTS_READS = 3;
+const HIGHLIGHTS_RETRY_MS = 1000;
 
 /**
  * The SignalR client's HTTP, except that it sends the negotiate itself, as the client's own fetch
@@ -103,10 +104,11 @@ class RetryAfterHttpClient extends HttpClient {
  * @param {(items: object[]) => void} options.onReset
  * @param {(event: object) => void} options.onEvent
  * @param {(state: string) => void} options.onState
- * @param {(item: object) => void} [options.onPinned] the feed's pinned item, when it is older than a reset's items
+ * @param {(highlights: { pinned: object|null, keyEvents: object[] }) => void} [options.onHighlights] the feed's pinned
+ *   item and key events (newest first) however old, read after a reset (a reset holds only the latest items)
  * @returns {{ stop: () => Promise<void> }}
  */
-export function followFeed({ server, feed, hubProtocol = null, start = null, onReset, onEvent, onState, onPinned = null }) {
+export function followFeed({ server, feed, hubProtocol = null, start = null, onReset, onEvent, onState, onHighlights = null }) {
   // One count of attempts for both ways a connection comes back: SignalR's automatic reconnect
   // (whose own count starts over with every drop) and the loop below.
   const policy = new ReconnectPolicy();
@@ -162,21 +164,22 @@ export function followFeed({ server, feed, hubProtocol = null, start = null, onR
     },
     onReset: (items) => {
       onReset(items);
-      if (onPinned && !items.some((item) => item.pinned)) {
-        readPinned(0);
+      if (onHighlights) {
+        readHighlights(0);
       }
     },
     onEvent,
   });
 
-  // A reset holds only the latest items: the pinned item may be older. It is read on its own (GET .../pinned, which
-  // answers the position it was read at, not in the contract: docs/contract.md) and handed on when that position is not
-  // behind what was applied meanwhile; behind it, the events since may have moved the pin: it is read again.
-  async function readPinned(attempt) {
+  // A reset holds only the latest items: the pinned item and key events may be older. They are read on their own (GET
+  // .../highlights, which answers the position it was read at, not in the contract: docs/contract.md) and handed on
+  // when that position is not behind what was applied meanwhile; behind it, the events since may have changed them:
+  // they are read again. (Ahead of it, the events still to come put what they published in its place.)
+  async function readHighlights(attempt) {
     let answer;
     try {
-      const response = await fetch(`${server}/api/feeds/${encodeURIComponent(feed)}/pinned`, { credentials: "omit", cache: "no-store" });
-      answer = response.ok ? await response.json() : null; // (404: a server without it; the pin shows when it next moves)
+      const response = await fetch(`${server}/api/feeds/${encodeURIComponent(feed)}/highlights`, { credentials: "omit", cache: "no-store" });
+      answer = response.ok ? await response.json() : null; // (404: an older server; they show when they next change)
     } catch {
       answer = null;
     }
@@ -186,11 +189,11 @@ export function followFeed({ server, feed, hubProtocol = null, start = null, onR
     }
 
     if (answer.sequence < follower.sequence) {
-      if (attempt < PINNED_READS) {
-        setTimeout(() => readPinned(attempt + 1), PINNED_RETRY_MS);
+      if (attempt < HIGHLIGHTS_READS) {
+        setTimeout(() => readHighlights(attempt + 1), HIGHLIGHTS_RETRY_MS);
       }
-    } else if (answer.item) {
-      onPinned(answer.item);
+    } else {
+      onHighlights({ pinned: answer.pinned ?? null, keyEvents: answer.keyEvents ?? [] });
     }
   }
 

@@ -290,13 +290,15 @@ export function createFeedColumn(container, {
     pinned = rendered.pinned;
     if (pinned && rendered.pinnedPlace !== null) {
       order.inPage(pinned.id, rendered.pinnedPlace);
-    } else if (pinned) {
-      order.older(pinned.id);
     }
 
-    for (const item of rendered.keyEvents) {
+    for (const item of rendered.keyEvents) { // (newest first)
       keyEvents.set(item.id, item);
-      order.older(item.id); // (each is one of the page's items, and keeps its rank from above)
+      order.older(item.id); // (one of the page's items keeps its rank from above; an older one ranks below them)
+    }
+
+    if (pinned) {
+      order.older(pinned.id); // (older than the page, when it is not one of its items)
     }
 
     refreshTimes(column);
@@ -569,19 +571,32 @@ export function createFeedColumn(container, {
     },
 
     /**
-     * Shows the feed's pinned item, read on its own after a reset (it is older than the reset's items), unless an event
-     * since the reset has pinned one: that one is newer, and the events that moved the pin since arrive anyway.
+     * Shows the feed's key events and pinned item read on their own after a reset (they may be older than the reset's
+     * items). A key event not ranked yet is older than everything shown; one an event since the reset published takes
+     * its rank from that event. The pinned item shows unless an event since the reset has pinned one: that one is
+     * newer, and the events that moved the pin since arrive anyway.
      */
-    showPinned(item) {
-      if (pinned) {
-        return;
+    showHighlights({ pinned: readPinned, keyEvents: readKeyEvents }) {
+      let changed = false;
+      for (const item of readKeyEvents) { // (newest first)
+        order.older(item.id);
+        if (!keyEvents.has(item.id) && !items.has(item.id) && item.id !== pinned?.id) {
+          keyEvents.set(item.id, item);
+          changed = true;
+        }
       }
 
-      pinned = item;
-      remove(item.id);
-      order.older(item.id);
-      renderPinned();
-      update();
+      if (changed) {
+        renderKeyEvents();
+      }
+
+      if (readPinned && !pinned) {
+        pinned = readPinned;
+        remove(readPinned.id);
+        order.older(readPinned.id);
+        renderPinned();
+        update();
+      }
     },
 
     /** Shows the connection state. */

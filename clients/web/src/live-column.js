@@ -37,7 +37,7 @@ export function mountLiveColumn(container, { server, feed, hubProtocol = null, t
     onReset: (items) => column.reset(items),
     onEvent: (event) => column.apply(event),
     onState: (state) => column.setState(state),
-    onPinned: (item) => column.showPinned(item),
+    onHighlights: (highlights) => column.showHighlights(highlights),
   });
   return { column, stop: () => connection.stop() };
 }

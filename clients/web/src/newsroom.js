@@ -531,7 +531,7 @@ function startRecent() {
       column.apply(event);
     },
     onState: (state) => column.setState(state),
-    onPinned: (item) => column.showPinned(item),
+    onHighlights: (highlights) => column.showHighlights(highlights),
   });
   recent = { feed, column, connection };
   scheduled?.stop();

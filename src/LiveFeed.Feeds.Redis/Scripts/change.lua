@@ -1,11 +1,12 @@
 -- Replaces an item (a correction or a retraction) and appends its event, as one atomic step for
 -- the feed, if the item is still at the version the caller read (compare-and-set): a caller's If-Match
 -- was checked against that version, so the check and the write are one step.
--- KEYS: 1 meta, 2 events, 3 items, 4 live items, 5 this write's mark, 6 versions, 7 item order
+-- KEYS: 1 meta, 2 events, 3 items, 4 live items, 5 this write's mark, 6 versions, 7 item order, 8 key events
 -- ARGV: 1 item id, 2 the version the caller read, 3 new item JSON, 4 event kind, 5 event retention,
 --       6 '1' when the item leaves the live items (a retraction), 7 how long the mark is kept (ms),
 --       8 '1' when the new item is pinned, 9 the pinned item's id as the caller read it ('' for none),
---       10 that item unpinned ('' when none is to be unpinned), 11 its version as read
+--       10 that item unpinned ('' when none is to be unpinned), 11 its version as read,
+--       12 '1' when the new item is a key event (never for a retraction)
 -- A write that pins its item unpins the pinned one first, with its own event (sequence - 1).
 -- Returns {'notfound'}, {'changed'} (someone else changed it first: read again), {'ok', epoch, sequence},
 -- or {'fenced'} when outcome.lua has already answered for this write that it did not happen.
@@ -32,6 +33,12 @@ local sequence = append_event(KEYS[1], KEYS[2], KEYS[3], KEYS[6], retention, ARG
 point_pin(KEYS[1], ARGV[1], ARGV[8])
 if ARGV[6] == '1' then
   redis.call('ZREM', KEYS[4], ARGV[1])
+end
+if ARGV[12] == '1' then
+  -- In the item's place in the feed: scored by the sequence that published it.
+  redis.call('ZADD', KEYS[8], redis.call('ZSCORE', KEYS[7], ARGV[1]), ARGV[1])
+else
+  redis.call('ZREM', KEYS[8], ARGV[1])
 end
 
 -- What outcome.lua reads if this write's answer does not arrive.

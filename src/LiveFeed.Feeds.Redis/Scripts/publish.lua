@@ -1,10 +1,12 @@
 -- Publishes one item: the idempotency check, the epoch, the next sequence, the append and the
 -- trim to retention, as one atomic step for the feed (every key shares the feed's hash tag).
--- KEYS: 1 meta, 2 events, 3 items, 4 item order, 5 live items, 6 idempotency key, 7 this write's mark, 8 versions
+-- KEYS: 1 meta, 2 events, 3 items, 4 item order, 5 live items, 6 idempotency key, 7 this write's mark, 8 versions,
+--       9 key events
 -- ARGV: 1 item id, 2 item JSON, 3 event retention, 4 item retention, 5 epoch to use if the feed has none,
 --       6 now (ms), 7 idempotency window (ms), 8 '1' when an idempotency key was given,
 --       9 '1' when the item is pinned, 10 the pinned item's id as the caller read it ('' for none),
---       11 that item unpinned ('' when none is to be unpinned), 12 its version as read
+--       11 that item unpinned ('' when none is to be unpinned), 12 its version as read,
+--       13 '1' when the item is a key event
 -- A pinned item unpins the pinned one first, with its own event (sequence - 1); {'changed'} when the pinned item is
 -- no longer what the caller read (read again).
 -- Returns {'replay', current item JSON, its version (0 when no longer kept), epoch}, {'ok', epoch, sequence},
@@ -54,6 +56,9 @@ local sequence = append_event(KEYS[1], KEYS[2], KEYS[3], KEYS[8], retention, ARG
 point_pin(KEYS[1], ARGV[1], ARGV[9])
 redis.call('ZADD', KEYS[4], sequence, ARGV[1])
 redis.call('ZADD', KEYS[5], sequence, ARGV[1])
+if ARGV[13] == '1' then
+  redis.call('ZADD', KEYS[9], sequence, ARGV[1])
+end
 local excess = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[4])
 while excess > 0 do
   -- In batches: unpack() of a very long list would overflow Lua's stack.
@@ -69,6 +74,7 @@ while excess > 0 do
     end
   end
   redis.call('ZREM', KEYS[5], unpack(dropped))
+  redis.call('ZREM', KEYS[9], unpack(dropped))
   excess = excess - batch
 end
 

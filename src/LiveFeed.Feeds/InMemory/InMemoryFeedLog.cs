@@ -126,6 +126,21 @@ internal sealed class InMemoryFeedLog(string epoch, FeedOptions options)
         return new FeedTail(feed, epoch, Sequence, OldestKeptSequence, from ?? Sequence, events, reset ? Latest(null, options.SnapshotSize).Items : null);
     }
 
+    /// <summary>Up to <paramref name="limit"/> non-retracted key events, newest first.</summary>
+    public IReadOnlyList<FeedItem> KeyEvents(int limit)
+    {
+        var keyEvents = new List<FeedItem>();
+        for (var index = _items.Count - 1; index >= 0 && keyEvents.Count < limit; index--)
+        {
+            if (_items[index].Item is { KeyEvent: true, RetractedAt: null } item)
+            {
+                keyEvents.Add(item);
+            }
+        }
+
+        return keyEvents;
+    }
+
     public (IReadOnlyList<FeedItem> Items, bool HasOlder) Latest(string? beforeItemId, int limit)
     {
         var end = _items.Count;

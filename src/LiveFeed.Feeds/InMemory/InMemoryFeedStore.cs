@@ -95,16 +95,17 @@ public sealed class InMemoryFeedStore(IOptions<FeedOptions> options, TimeProvide
     }
 
     /// <inheritdoc />
-    public Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken)
+    public Task<HighlightsRead> GetHighlightsAsync(string feed, CancellationToken cancellationToken)
     {
         if (!_feeds.TryGetValue(feed, out var log))
         {
-            return Task.FromResult(new PinnedRead(Epoch, 0, null));
+            return Task.FromResult(new HighlightsRead(Epoch, 0, null, []));
         }
 
         lock (log)
         {
-            return Task.FromResult(new PinnedRead(Epoch, log.Sequence, log.PinnedId is { } id ? log.Find(id) : null));
+            return Task.FromResult(new HighlightsRead(
+                Epoch, log.Sequence, log.PinnedId is { } id ? log.Find(id) : null, log.KeyEvents(HighlightsRead.MaxKeyEvents)));
         }
     }
 

@@ -14,7 +14,7 @@ namespace LiveFeed.Feeds.SharedReads;
 /// share one read whatever their positions: it reads what the furthest-back reader needs and the latest items if one
 /// needs a reset, and each gets its own page (<see cref="FeedTail.PageFor"/>). Listings of one feed from the same item
 /// (<see cref="ListItemsAsync"/>) share one read of as many items as the longest asks for, and reads of one feed's pinned
-/// item (<see cref="GetPinnedAsync"/>: every page load of a feed with no pin among its latest items) share one.</item>
+/// item and key events (<see cref="GetHighlightsAsync"/>: every page load and every reset of a page) share one.</item>
 /// <item>A store error reaches every reader of that read; one reader's cancellation cancels neither the read nor the
 /// others; no reader waits more than two reads of <see cref="ReadTimeout"/>.</item>
 /// </list>
@@ -31,11 +31,11 @@ public sealed class SharedReadsFeedStore(IFeedStore store, TimeProvider time) : 
     private readonly ReadFlights<(string Feed, string? Before), int, ItemsSlice> _listings = new(
         (key, limits) => ListForAllAsync(store, key.Feed, key.Before, limits), ReadTimeout, time);
 
-    private readonly ReadFlights<string, bool, PinnedRead> _pinned = new(
+    private readonly ReadFlights<string, bool, HighlightsRead> _highlights = new(
         async (feed, requests) =>
         {
-            var pinned = await store.GetPinnedAsync(feed, CancellationToken.None);
-            return requests.Select(_ => pinned).ToList();
+            var highlights = await store.GetHighlightsAsync(feed, CancellationToken.None);
+            return requests.Select(_ => highlights).ToList();
         },
         ReadTimeout, time);
 
@@ -67,7 +67,7 @@ public sealed class SharedReadsFeedStore(IFeedStore store, TimeProvider time) : 
         store.GetItemAsync(feed, itemId, cancellationToken);
 
     /// <inheritdoc />
-    public Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken) => _pinned.ReadAsync(feed, true, cancellationToken);
+    public Task<HighlightsRead> GetHighlightsAsync(string feed, CancellationToken cancellationToken) => _highlights.ReadAsync(feed, true, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken) =>

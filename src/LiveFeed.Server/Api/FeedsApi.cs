@@ -42,7 +42,9 @@ internal static class FeedsApi
         feed.MapGet("/items/{id}", GetItem).ProducesProblem(StatusCodes.Status404NotFound).CacheAsPublicRead();
         feed.MapGet("/events", GetEvents).CacheAsPublicRead();
 
-        // Not in the contract: the pinned item however old, for the pages' column (docs/contract.md, implementation notes).
+        // Not in the contract: the pinned item and key events however old, for the pages' column (docs/contract.md,
+        // implementation notes); /pinned, the pinned item alone, for pages whose script came before /highlights.
+        feed.MapGet("/highlights", GetHighlights).CacheAsPublicRead();
         feed.MapGet("/pinned", GetPinned).CacheAsPublicRead();
 
         feed.MapPost("/items", Publish).RequireNewsroomWrite().AcceptsItem();
@@ -118,10 +120,16 @@ internal static class FeedsApi
         return TypedResults.Ok(stored.Item);
     }
 
+    public static async Task<Ok<HighlightsAnswer>> GetHighlights(string feed, IFeedStore store, CancellationToken cancellationToken)
+    {
+        var read = await store.GetHighlightsAsync(feed, cancellationToken);
+        return TypedResults.Ok(new HighlightsAnswer(feed, read.Epoch, read.Sequence, read.Pinned, read.KeyEvents));
+    }
+
     public static async Task<Ok<PinnedAnswer>> GetPinned(string feed, IFeedStore store, CancellationToken cancellationToken)
     {
-        var read = await store.GetPinnedAsync(feed, cancellationToken);
-        return TypedResults.Ok(new PinnedAnswer(feed, read.Epoch, read.Sequence, read.Item));
+        var read = await store.GetHighlightsAsync(feed, cancellationToken);
+        return TypedResults.Ok(new PinnedAnswer(feed, read.Epoch, read.Sequence, read.Pinned));
     }
 
     public static async Task<Results<Ok<ItemHistory>, ProblemHttpResult>> History(
@@ -278,3 +286,10 @@ internal static class FeedsApi
 /// old, null when none is, and the position it was read at, so that a column that applied later events can tell it is older.
 /// </summary>
 internal sealed record PinnedAnswer(string Feed, string Epoch, long Sequence, FeedItem? Item);
+
+/// <summary>
+/// The answer of <c>GET /api/feeds/{feed}/highlights</c> (an implementation note, not contract): what the pages show
+/// above the column however old, the pinned item (null when none is) and the newest key events (newest first), and the
+/// position they were read at.
+/// </summary>
+internal sealed record HighlightsAnswer(string Feed, string Epoch, long Sequence, FeedItem? Pinned, IReadOnlyList<FeedItem> KeyEvents);

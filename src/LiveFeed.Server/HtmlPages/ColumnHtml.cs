@@ -9,16 +9,13 @@ namespace LiveFeed.Server.HtmlPages;
 /// script goes live from there. Each item carries its place in the reset page (<c>data-place</c>, 0 the newest), so
 /// that the script keeps the feed's order (never <c>publishedAt</c>'s) and puts the pinned item back in its place when
 /// it is unpinned. Above the list stand the feed's pinned item (not in the list while pinned; read on its own when it
-/// is older than the page's items) and its key events (found among the page's items, as the script finds them), each
-/// linking to the item's page.
+/// is older than the page's items) and its key events (however old, as the script keeps them), each linking to the
+/// item's page.
 /// </summary>
 internal static class ColumnHtml
 {
     public const string NoNews = "No news yet. New items appear here the moment they are published.";
     public const string Loading = "Loading…";
-
-    /// <summary>The most key events listed (the script keeps to the same).</summary>
-    private const int MaxKeyEvents = 50;
 
     /// <summary>
     /// The column of <paramref name="feed"/> showing <paramref name="latest"/>, a reset page and the pinned item; with none
@@ -40,7 +37,7 @@ internal static class ColumnHtml
             <section class="lf-column" aria-labelledby="lf-title" data-feed="{feed}"{position}>
             <div class="lf-column-head"><{Html.Text(heading)} class="lf-column-title" id="lf-title" tabindex="-1">{title}</{Html.Text(heading)}><p class="lf-status" role="status" data-state="connecting" hidden><span class="lf-status-dot"></span><span class="lf-status-text">Connecting…</span></p></div>
             {Pinned(pinned, pinnedPlace, itemAddress)}
-            {KeyEvents(all.Where(item => item.KeyEvent).Take(MaxKeyEvents).ToList(), itemAddress, headingLevel + 1)}
+            {KeyEvents([.. latest?.KeyEvents ?? []], itemAddress, headingLevel + 1)}
             <div class="lf-new" hidden><button type="button" class="lf-new-button"></button></div>
             <ol class="lf-items" aria-labelledby="lf-title">
             {items.Select(entry => Html.Of($"<li class=\"lf-item\" data-id=\"{entry.Item.Id}\" data-priority=\"{Priority(entry.Item)}\" data-place=\"{entry.Place}\">{Item(entry.Item, itemAddress(entry.Item), 3)}</li>\n"))}</ol>
@@ -118,5 +115,8 @@ internal static class ColumnHtml
     }
 }
 
-/// <summary>What a column shows: a reset page, and the feed's pinned item however old (null when none is).</summary>
-internal sealed record LatestItems(FeedPage Page, FeedItem? Pinned);
+/// <summary>
+/// What a column shows: a reset page, the feed's pinned item however old (null when none is), and its key events, newest
+/// first, however old.
+/// </summary>
+internal sealed record LatestItems(FeedPage Page, FeedItem? Pinned, IReadOnlyList<FeedItem> KeyEvents);

@@ -34,20 +34,43 @@ internal static class ReaderPage
     }
 
     /// <summary>
-    /// The reset page of <paramref name="feed"/> (its position and latest items) and its pinned item however old, or null
-    /// when the store cannot be reached: the page then goes out without items, is not kept by caches, and its script
-    /// reads them.
+    /// The reset page of <paramref name="feed"/> (its position and latest items), its pinned item and its key events
+    /// however old, or null when the store cannot be reached: the page then goes out without items, is not kept by
+    /// caches, and its script reads them.
     /// </summary>
+    /// <summary>How many times a column reads its page and highlights to have both at one position.</summary>
+    private const int HighlightsAttempts = 3;
+
     public static async Task<LatestItems?> ReadLatestAsync(
         string feed, HttpContext context, IFeedStore store, ILoggerFactory loggers, string what, CancellationToken cancellationToken)
     {
         try
         {
-            var page = await store.ReadAsync(feed, after: null, maxEvents: 1, cancellationToken);
-            // A pinned item older than the page's items is read on its own, after the page: the events after the page's
-            // position, which the script applies, then leave the pin right whatever moved it meanwhile.
-            var pinned = page.Items.FirstOrDefault(item => item.Pinned) ?? (await store.GetPinnedAsync(feed, cancellationToken)).Item;
-            return new LatestItems(page, pinned);
+            // The pinned item and key events older than the page's items are read on their own, after the page.
+            for (var attempt = 1; ; attempt++)
+            {
+                var page = await store.ReadAsync(feed, after: null, maxEvents: 1, cancellationToken);
+                var highlights = await store.GetHighlightsAsync(feed, cancellationToken);
+                // The events after the page's position, which the script applies, leave the pin right whatever moved it
+                // meanwhile.
+                var pinned = page.Items.FirstOrDefault(item => item.Pinned) ?? highlights.Pinned;
+                var keyEvents = page.Items.Where(item => item.KeyEvent).ToList();
+                if (highlights.Epoch == page.Epoch && highlights.Sequence == page.Sequence)
+                {
+                    // Read at the page's position: every key event not among the page's items is older than them all.
+                    var inPage = page.Items.Select(item => item.Id).ToHashSet(StringComparer.Ordinal);
+                    keyEvents.AddRange(highlights.KeyEvents.Where(item => !inPage.Contains(item.Id)));
+                }
+                else if (attempt < HighlightsAttempts)
+                {
+                    // A write came between the two reads: a key event not among the page's items may then be one
+                    // published after the page (the script gets it in its place), or one it changed; read both again.
+                    continue;
+                }
+
+                // (After that, only the page's own key events: the rest show on the page's next load or reset.)
+                return new LatestItems(page, pinned, [.. keyEvents.Take(HighlightsRead.MaxKeyEvents)]);
+            }
         }
         catch (FeedStoreUnavailableException exception)
         {

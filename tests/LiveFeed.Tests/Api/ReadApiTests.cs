@@ -32,6 +32,29 @@ public sealed class ReadApiTests(ApiServerFixture fixture) : IClassFixture<ApiSe
     }
 
     [Fact]
+    public async Task TheHighlightsReadAnswersThePinnedItemAndTheKeyEventsNewestFirstWithItsPositionAndMayBeCached()
+    {
+        var feed = NewsroomRequests.UniqueFeed();
+        var older = await _newsroom.PublishAsync(feed, new { headline = "Polls open", keyEvent = true });
+        var pinned = await _newsroom.PublishAsync(feed, new { headline = "What we know", pinned = true });
+        await _newsroom.PublishAsync(feed, "Turnout is high");
+        var newer = await _newsroom.PublishAsync(feed, new { headline = "First results", keyEvent = true });
+
+        using var response = await _anonymous.GetAsync(new Uri($"/api/feeds/{feed}/highlights", UriKind.Relative));
+        using var pinnedOnly = await _anonymous.GetAsync(new Uri($"/api/feeds/{feed}/pinned", UriKind.Relative));
+
+        Assert.Equal((HttpStatusCode.OK, true), (response.StatusCode, response.Headers.CacheControl?.Public));
+        var json = await response.ReadJsonAsync();
+        Assert.Equal(["feed", "epoch", "sequence", "pinned", "keyEvents"], json.EnumerateObject().Select(p => p.Name));
+        Assert.Equal((feed, 4L), (json.GetProperty("feed").GetString(), json.GetProperty("sequence").GetInt64()));
+        Assert.Equal(pinned.Id, json.GetProperty("pinned").GetProperty("id").GetString());
+        Assert.Equal([newer.Id, older.Id], json.GetProperty("keyEvents").EnumerateArray().Select(i => i.GetProperty("id").GetString()));
+        var pinnedJson = await pinnedOnly.ReadJsonAsync();
+        Assert.Equal(["feed", "epoch", "sequence", "item"], pinnedJson.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(pinned.Id, pinnedJson.GetProperty("item").GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task TheListLeavesRetractedItemsOutButItsSequenceCountsTheRetraction()
     {
         var feed = NewsroomRequests.UniqueFeed();

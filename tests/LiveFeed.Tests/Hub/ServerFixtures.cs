@@ -93,7 +93,7 @@ public sealed class SlowStoreServer : IDisposable
         public Task<StoredItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) =>
             inner.GetItemAsync(feed, itemId, cancellationToken);
 
-        public Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken) => inner.GetPinnedAsync(feed, cancellationToken);
+        public Task<HighlightsRead> GetHighlightsAsync(string feed, CancellationToken cancellationToken) => inner.GetHighlightsAsync(feed, cancellationToken);
 
         public Task<IReadOnlyList<FeedEvent>?> GetHistoryAsync(string feed, string itemId, CancellationToken cancellationToken) =>
             inner.GetHistoryAsync(feed, itemId, cancellationToken);

@@ -14,7 +14,7 @@ public sealed class HeldReadsStore(IFeedStore inner) : IFeedStore
     private readonly ConcurrentQueue<TaskCompletionSource> _holds = new();
     private Exception? _failure;
     private int _listingReads;
-    private int _pinnedReads;
+    private int _highlightsReads;
 
     /// <summary>The requests of each page read, in the order they started.</summary>
     public ConcurrentQueue<IReadOnlyList<PageRequest>> PageReads { get; } = new();
@@ -24,7 +24,7 @@ public sealed class HeldReadsStore(IFeedStore inner) : IFeedStore
 
     public int ListingReads => _listingReads;
 
-    public int PinnedReads => _pinnedReads;
+    public int HighlightsReads => _highlightsReads;
 
     /// <summary>The next read to start is held until the answer is set.</summary>
     public TaskCompletionSource HoldNextRead()
@@ -64,11 +64,11 @@ public sealed class HeldReadsStore(IFeedStore inner) : IFeedStore
 
     public Task<StoredItem?> GetItemAsync(string feed, string itemId, CancellationToken cancellationToken) => inner.GetItemAsync(feed, itemId, cancellationToken);
 
-    public Task<PinnedRead> GetPinnedAsync(string feed, CancellationToken cancellationToken)
+    public Task<HighlightsRead> GetHighlightsAsync(string feed, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var reading = inner.GetPinnedAsync(feed, cancellationToken);
-        Interlocked.Increment(ref _pinnedReads);
+        var reading = inner.GetHighlightsAsync(feed, cancellationToken);
+        Interlocked.Increment(ref _highlightsReads);
         return HeldAsync(reading, cancellationToken);
     }
 

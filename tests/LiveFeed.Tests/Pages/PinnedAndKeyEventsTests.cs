@@ -87,11 +87,13 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
     }
 
     [Fact]
-    public async Task APinnedItemOlderThanTheLatestItemsIsShownOnAFreshLoadOfTheReaderPageTheWidgetAndTheIncludedColumnUntilUnpinned()
+    public async Task APinnedItemAndKeyEventsOlderThanTheLatestItemsAreShownOnAFreshLoadOfTheReaderPageTheWidgetAndTheIncludedColumnUntilChanged()
     {
         var feed = NewsroomRequests.UniqueFeed("desk");
         using var newsroom = _server.CreateNewsroomClient();
+        var evacuation = await newsroom.PublishAsync(feed, new { headline = "Evacuation ordered downstream", keyEvent = true });
         var summary = await newsroom.PublishAsync(feed, new { headline = "What we know so far", body = "The dam held overnight.", pinned = true });
+        await newsroom.PublishAsync(feed, new { headline = "Evacuation lifted", keyEvent = true });
         for (var i = 1; i <= 60; i++) // more than a reset page's 50 items (Feed:SnapshotSize)
         {
             await newsroom.PublishAsync(feed, $"Update {i}");
@@ -115,17 +117,24 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
             await Expect(page.Locator(".lf-items .lf-headline:text-is('Update 60')")).ToBeVisibleAsync();
             await Expect(page.Locator(".lf-items .lf-headline:text-is('Update 11')")).ToBeVisibleAsync(); // the 50th newest
             await Expect(page.Locator($".lf-items .lf-item[data-id='{summary.Id}']")).ToHaveCountAsync(0);
+            await Expect(page.Locator(".lf-key-events .lf-key-headline")).ToHaveTextAsync(["Evacuation lifted", "Evacuation ordered downstream"]);
         }
 
-        // Unpinned live: the box empties on every page.
+        // Unpinned and no longer a key event, live: the boxes change on every page.
         using (var unpinned = await newsroom.PutAsJsonAsync($"/api/feeds/{feed}/items/{summary.Id}", new { headline = "What we know so far", body = "The dam held overnight." }))
         {
             Assert.Equal(HttpStatusCode.OK, unpinned.StatusCode);
         }
 
+        using (var unmarked = await newsroom.PutAsJsonAsync($"/api/feeds/{feed}/items/{evacuation.Id}", new { headline = "Evacuation ordered downstream" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, unmarked.StatusCode);
+        }
+
         foreach (var page in pages)
         {
             await Expect(page.Locator(".lf-pinned")).ToBeHiddenAsync();
+            await Expect(page.Locator(".lf-key-events .lf-key-headline")).ToHaveTextAsync(["Evacuation lifted"]);
             await Expect(page.Locator(".lf-items .lf-headline:text-is('Update 60')")).ToBeVisibleAsync();
         }
 
@@ -134,6 +143,7 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
         await Expect(embedded.Locator(".lf-status")).ToHaveAttributeAsync("data-state", "live");
         await Expect(embedded.Locator(".lf-items .lf-headline:text-is('Update 60')")).ToBeVisibleAsync();
         await Expect(embedded.Locator(".lf-pinned")).ToBeHiddenAsync();
+        await Expect(embedded.Locator(".lf-key-events .lf-key-headline")).ToHaveTextAsync(["Evacuation lifted"]);
     }
 
     /// <summary>A news site whose story page embeds the widget (its script tag only) for <paramref name="feed"/>.</summary>

@@ -348,33 +348,71 @@ public abstract class FeedStoreContractTests
     }
 
     [Fact]
+    public async Task KeyEventsAreReadHoweverOldNewestFirstInTheFeedsOrderUntilUnmarkedRetractedOrNoLongerKept()
+    {
+        var store = await CreateStoreAsync(snapshotSize: 3, itemRetention: 70);
+        var feed = NewFeed();
+        Assert.Empty((await store.GetHighlightsAsync(feed, default)).KeyEvents);
+        var first = (await store.PublishAsync(NewItem(feed, "Polls open") with { KeyEvent = true }, null, default)).Item;
+        var plain = (await store.PublishAsync(NewItem(feed, "A \"keyEvent\":true in a headline is not one"), null, default)).Item;
+        var second = (await store.PublishAsync(NewItem(feed, "First results") with { KeyEvent = true }, null, default)).Item;
+        await PublishManyAsync(store, feed, 5);
+
+        var read = await store.GetHighlightsAsync(feed, default);
+        var reset = await store.ReadAsync(feed, null, 0, default);
+
+        Assert.DoesNotContain(reset.Items, item => item.Id == first.Id || item.Id == second.Id); // older than the reset page
+        Assert.Equal((reset.Epoch, 8L), (read.Epoch, read.Sequence));
+        Assert.Equal([second.Id, first.Id], read.KeyEvents.Select(item => item.Id));
+
+        // Marked later: in its place in the feed, not first. Unmarked or retracted: gone.
+        await store.CorrectAsync(feed, plain.Id, Correction with { KeyEvent = true }, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        Assert.Equal([second.Id, plain.Id, first.Id], (await store.GetHighlightsAsync(feed, default)).KeyEvents.Select(item => item.Id));
+        Assert.Equal("Corrected headline", (await store.GetHighlightsAsync(feed, default)).KeyEvents[1].Headline);
+        await store.CorrectAsync(feed, plain.Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        await store.RetractAsync(feed, second.Id, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
+        Assert.Equal([first.Id], (await store.GetHighlightsAsync(feed, default)).KeyEvents.Select(item => item.Id));
+
+        // The newest ones only, and only while kept.
+        var many = new List<string>();
+        for (var i = 0; i < HighlightsRead.MaxKeyEvents + 5; i++)
+        {
+            many.Add((await store.PublishAsync(NewItem(feed, $"Key {i}") with { KeyEvent = true }, null, default)).Item.Id);
+        }
+
+        Assert.Equal(Enumerable.Reverse(many).Take(HighlightsRead.MaxKeyEvents), (await store.GetHighlightsAsync(feed, default)).KeyEvents.Select(item => item.Id));
+        await PublishManyAsync(store, feed, 70);
+        Assert.Empty((await store.GetHighlightsAsync(feed, default)).KeyEvents);
+    }
+
+    [Fact]
     public async Task ThePinnedItemIsReadHoweverOldWithThePositionUntilItIsUnpinnedRetractedOrNoLongerKept()
     {
         var store = await CreateStoreAsync(snapshotSize: 3, itemRetention: 8);
         var feed = NewFeed();
-        var empty = await store.GetPinnedAsync(feed, default);
+        var empty = await store.GetHighlightsAsync(feed, default);
         var pinned = (await store.PublishAsync(NewItem(feed, "What we know") with { Pinned = true }, null, default)).Item;
         await PublishManyAsync(store, feed, 5);
 
-        var read = await store.GetPinnedAsync(feed, default);
+        var read = await store.GetHighlightsAsync(feed, default);
         var reset = await store.ReadAsync(feed, null, 0, default);
 
-        Assert.Equal((reset.Epoch, 0L, (FeedItem?)null), (empty.Epoch, empty.Sequence, empty.Item));
+        Assert.Equal((reset.Epoch, 0L, (FeedItem?)null), (empty.Epoch, empty.Sequence, empty.Pinned));
         Assert.DoesNotContain(reset.Items, item => item.Id == pinned.Id); // older than the reset page
-        Assert.Equal((reset.Epoch, 6L, pinned.Id, "What we know"), (read.Epoch, read.Sequence, read.Item?.Id, read.Item?.Headline));
+        Assert.Equal((reset.Epoch, 6L, pinned.Id, "What we know"), (read.Epoch, read.Sequence, read.Pinned?.Id, read.Pinned?.Headline));
 
         await store.CorrectAsync(feed, pinned.Id, Correction, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
-        Assert.Equal((7L, (FeedItem?)null), ((await store.GetPinnedAsync(feed, default)).Sequence, (await store.GetPinnedAsync(feed, default)).Item));
+        Assert.Equal((7L, (FeedItem?)null), ((await store.GetHighlightsAsync(feed, default)).Sequence, (await store.GetHighlightsAsync(feed, default)).Pinned));
 
         await store.CorrectAsync(feed, pinned.Id, Correction with { Pinned = true }, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
-        Assert.Equal("Corrected headline", (await store.GetPinnedAsync(feed, default)).Item?.Headline);
+        Assert.Equal("Corrected headline", (await store.GetHighlightsAsync(feed, default)).Pinned?.Headline);
         await store.RetractAsync(feed, pinned.Id, Clock.GetUtcNow().UtcDateTime, "editor", null, default);
-        Assert.Null((await store.GetPinnedAsync(feed, default)).Item);
+        Assert.Null((await store.GetHighlightsAsync(feed, default)).Pinned);
 
         var again = (await store.PublishAsync(NewItem(feed, "Pinned, then dropped") with { Pinned = true }, null, default)).Item;
-        Assert.Equal(again.Id, (await store.GetPinnedAsync(feed, default)).Item?.Id);
+        Assert.Equal(again.Id, (await store.GetHighlightsAsync(feed, default)).Pinned?.Id);
         await PublishManyAsync(store, feed, 8); // past ItemRetention: no longer kept
-        Assert.Null((await store.GetPinnedAsync(feed, default)).Item);
+        Assert.Null((await store.GetHighlightsAsync(feed, default)).Pinned);
     }
 
     [Fact]

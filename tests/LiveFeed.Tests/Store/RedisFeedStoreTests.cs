@@ -173,6 +173,32 @@ public sealed class RedisFeedStoreTests(RedisStoreFixture redis) : FeedStoreCont
     }
 
     [Fact]
+    public async Task KeyEventsStoredBeforeTheirOwnSetAreFoundOnTheFirstReadInTheFeedsOrderAndKeptFromThenOn()
+    {
+        var store = Store();
+        var feed = NewsroomRequests.UniqueFeed("keyevents-data");
+        var keys = new RedisFeedKeys("test");
+        var items = new List<FeedItem>();
+        for (var i = 1; i <= 5; i++)
+        {
+            items.Add((await store.PublishAsync(NewItem(feed) with { Headline = $"Item {i}", KeyEvent = i % 2 == 1 }, null, default)).Item);
+        }
+
+        // As a build before the set wrote them: the items alone.
+        var database = redis.Connection.GetDatabase();
+        await database.KeyDeleteAsync(keys.KeyEvents(feed));
+        await database.HashDeleteAsync(keys.Meta(feed), "keyevents");
+
+        var first = await store.GetHighlightsAsync(feed, default);
+        await store.RetractAsync(feed, items[4].Id, DateTime.UnixEpoch, "editor", null, default);
+        var afterRetraction = await store.GetHighlightsAsync(feed, default);
+
+        Assert.Equal([items[4].Id, items[2].Id, items[0].Id], first.KeyEvents.Select(item => item.Id));
+        Assert.Equal([items[2].Id, items[0].Id], afterRetraction.KeyEvents.Select(item => item.Id));
+        Assert.Equal([items[0].Id, items[2].Id], (await database.SortedSetRangeByRankAsync(keys.KeyEvents(feed))).Select(id => (string?)id));
+    }
+
+    [Fact]
     public async Task AFeedStoredBeforeV2ReadsWithTheNewFieldsDefaultedAndTakesChanges()
     {
         var store = Store();

@@ -157,23 +157,23 @@ public sealed class SharedReadsFeedStoreTests : FeedStoreContractTests
     }
 
     [Fact]
-    public async Task PinnedReadsOfOneFeedThatComeTogetherShareOneReadAndSeeAPinMadeBeforeThem()
+    public async Task HighlightsReadsOfOneFeedThatComeTogetherShareOneReadAndSeeAPinMadeBeforeThem()
     {
         var (inner, held, shared) = Stores();
         var (feed, _) = await SeedAsync(inner, 4);
         var release = held.HoldNextRead();
-        var first = shared.GetPinnedAsync(feed, default);
+        var first = shared.GetHighlightsAsync(feed, default);
 
         // Pinned while the first read is in flight: every later read must see it.
         var pinned = await inner.PublishAsync(Item(feed, "What we know so far") with { Pinned = true }, null, default);
-        var crowd = Enumerable.Range(0, 30).Select(_ => shared.GetPinnedAsync(feed, default)).ToList();
+        var crowd = Enumerable.Range(0, 30).Select(_ => shared.GetHighlightsAsync(feed, default)).ToList();
         release.SetResult();
         var answers = await Task.WhenAll(crowd).WaitAsync(Timeout);
         await first.WaitAsync(Timeout);
 
-        Assert.Equal(2, held.PinnedReads);
-        var own = await inner.GetPinnedAsync(feed, default);
-        Assert.Equal(pinned.Item.Id, own.Item?.Id);
+        Assert.Equal(2, held.HighlightsReads);
+        var own = await inner.GetHighlightsAsync(feed, default);
+        Assert.Equal(pinned.Item.Id, own.Pinned?.Id);
         Assert.All(answers, answer => Assert.Equal(JsonSerializer.Serialize(own), JsonSerializer.Serialize(answer)));
     }
 
