@@ -33,14 +33,14 @@ internal static class ReaderPage
         return TypedResults.Content(Page(assets, feed, latest, links, time.GetUtcNow().UtcDateTime).ToString(), HtmlPagesHosting.ContentType);
     }
 
+    /// <summary>How many times a column reads its page and highlights to have both at one position.</summary>
+    private const int HighlightsAttempts = 3;
+
     /// <summary>
     /// The reset page of <paramref name="feed"/> (its position and latest items), its pinned item and its key events
     /// however old, or null when the store cannot be reached: the page then goes out without items, is not kept by
     /// caches, and its script reads them.
     /// </summary>
-    /// <summary>How many times a column reads its page and highlights to have both at one position.</summary>
-    private const int HighlightsAttempts = 3;
-
     public static async Task<LatestItems?> ReadLatestAsync(
         string feed, HttpContext context, IFeedStore store, ILoggerFactory loggers, string what, CancellationToken cancellationToken)
     {
