@@ -18,7 +18,8 @@ internal static class FeedHubHosting
                 options.EnableDetailedErrors = false;
             })
             .AddJsonProtocol()
-            .AddMessagePackProtocol();
+            .AddMessagePackProtocol()
+            .WithArgumentErrorsNamed();
         builder.Services.AddSingleton<ReaderOutboxes>();
         builder.Services.AddSingleton<ReaderPings>();
         builder.Services.AddSingleton<ReaderSubscriptions>();

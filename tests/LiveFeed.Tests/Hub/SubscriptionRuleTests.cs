@@ -40,6 +40,34 @@ public sealed class SubscriptionRuleTests(SharedServer fixture) : IClassFixture<
         await AssertUsableAsync(reader, NewsroomRequests.UniqueFeed());
     }
 
+    public static TheoryData<string, object?[], string, HubProtocolKind> MisfitArguments()
+    {
+        var data = new TheoryData<string, object?[], string, HubProtocolKind>();
+        foreach (var protocol in new[] { HubProtocolKind.Json, HubProtocolKind.MessagePack })
+        {
+            const string Subscribe = "Subscribe(feed: string, epoch: string | null, sequence: number | null)";
+            data.Add("Subscribe", [42, true, "x"], Subscribe, protocol);
+            data.Add("Subscribe", ["main", null, "seven"], Subscribe, protocol);
+            data.Add("subscribe", ["main"], Subscribe, protocol);
+            data.Add("Unsubscribe", [], "Unsubscribe(feed: string)", protocol);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(MisfitArguments))]
+    public async Task ArgumentsThatDoNotFitAreRefusedNamingTheMethodsParametersAndTheConnectionStaysUsable(
+        string method, object?[] arguments, string signature, HubProtocolKind protocol)
+    {
+        await using var reader = await _server.ConnectReaderAsync(protocol);
+
+        var refused = await Assert.ThrowsAsync<HubException>(() => reader.Connection.InvokeCoreAsync(method, typeof(FeedPage), arguments));
+
+        Assert.Contains($"The arguments do not fit {signature}.", refused.Message, StringComparison.Ordinal);
+        await AssertUsableAsync(reader, NewsroomRequests.UniqueFeed());
+    }
+
     [Fact]
     public async Task ANameOfSixtyFourCharactersIsAccepted()
     {
