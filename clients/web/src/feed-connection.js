@@ -106,7 +106,7 @@ class RetryAfterHttpClient extends HttpClient {
  * @param {(state: string) => void} options.onState
  * @param {(highlights: { pinned: object|null, keyEvents: object[] }) => void} [options.onHighlights] the feed's pinned
  *   item and key events (newest first) however old, read after a reset (a reset holds only the latest items)
- * @returns {{ stop: () => Promise<void> }}
+ * @returns {{ stop: () => Promise<void>, refreshHighlights: () => void }}
  */
 export function followFeed({ server, feed, hubProtocol = null, start = null, onReset, onEvent, onState, onHighlights = null }) {
   // One count of attempts for both ways a connection comes back: SignalR's automatic reconnect
@@ -260,6 +260,13 @@ export function followFeed({ server, feed, hubProtocol = null, start = null, onR
   startLoop();
 
   return {
+    /** Reads the pinned item and key events again (a page's column asks when an event marked one it cannot place). */
+    refreshHighlights() {
+      if (onHighlights && !stopped) {
+        readHighlights(0);
+      }
+    },
+
     async stop() {
       stopped = true;
       follower.close();

@@ -46,6 +46,11 @@ export class FeedOrder {
     }
   }
 
+  /** True when the item has a rank. */
+  has(id) {
+    return this._ranks.has(id);
+  }
+
   /** Forgets a retracted item. */
   forget(id) {
     this._ranks.delete(id);

@@ -488,12 +488,17 @@ export function createFeedColumn(container, {
       update();
     },
 
-    /** Applies one FeedEvent (the console's own corrections and retractions come without a sequence). */
+    /**
+     * Applies one FeedEvent (the console's own corrections and retractions come without a sequence). Answers true when
+     * it made a key event of an item older than everything shown: its place among the key events is then known only
+     * to the store (call `showHighlights` with a read of them).
+     */
     apply(event) {
       const item = event.item;
       const live = event.kind !== "retracted";
       const wasPinned = pinned?.id === item.id;
       const wasKeyEvent = keyEvents.delete(item.id);
+      const placeUnknown = live && item.keyEvent && !wasKeyEvent && !order.has(item.id);
       if (event.kind === "published") {
         order.published(item.id, event.sequence);
       }
@@ -568,27 +573,29 @@ export function createFeedColumn(container, {
       }
 
       update();
+      return placeUnknown && event.kind !== "published";
     },
 
     /**
-     * Shows the feed's key events and pinned item read on their own after a reset (they may be older than the reset's
-     * items). A key event not ranked yet is older than everything shown; one an event since the reset published takes
-     * its rank from that event. The pinned item shows unless an event since the reset has pinned one: that one is
-     * newer, and the events that moved the pin since arrive anyway.
+     * Shows the feed's key events and pinned item read on their own (after a reset, or when `apply` asked), at a
+     * position not behind what was applied. A key event the column does not show is older than everything shown: they
+     * are ranked in the read's order (the store's) below it all; one that an event still to come publishes takes its
+     * rank from that event. The pinned item shows unless an event since the reset has pinned one: that one is newer,
+     * and the events that moved the pin since arrive anyway.
      */
     showHighlights({ pinned: readPinned, keyEvents: readKeyEvents }) {
-      let changed = false;
       for (const item of readKeyEvents) { // (newest first)
-        order.older(item.id);
-        if (!keyEvents.has(item.id) && !items.has(item.id) && item.id !== pinned?.id) {
-          keyEvents.set(item.id, item);
-          changed = true;
+        if (items.has(item.id) || item.id === pinned?.id) {
+          continue; // (what the column shows: its own state stands, and the events bring any change)
         }
+
+        // Older than everything shown: ranked again, in the store's order, below it all.
+        order.forget(item.id);
+        order.older(item.id);
+        keyEvents.set(item.id, item);
       }
 
-      if (changed) {
-        renderKeyEvents();
-      }
+      renderKeyEvents();
 
       if (readPinned && !pinned) {
         pinned = readPinned;

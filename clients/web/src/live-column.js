@@ -35,7 +35,11 @@ export function mountLiveColumn(container, { server, feed, hubProtocol = null, t
     hubProtocol,
     start,
     onReset: (items) => column.reset(items),
-    onEvent: (event) => column.apply(event),
+    onEvent: (event) => {
+      if (column.apply(event)) {
+        connection.refreshHighlights();
+      }
+    },
     onState: (state) => column.setState(state),
     onHighlights: (highlights) => column.showHighlights(highlights),
   });

@@ -528,7 +528,9 @@ function startRecent() {
         editing.delete(event.item.id);
       }
 
-      column.apply(event);
+      if (column.apply(event)) {
+        connection.refreshHighlights();
+      }
     },
     onState: (state) => column.setState(state),
     onHighlights: (highlights) => column.showHighlights(highlights),
@@ -795,7 +797,10 @@ async function startCorrection(feed, id) {
   });
   const done = (item) => {
     editing.delete(id);
-    recent.column.apply({ kind: "corrected", item });
+    if (recent.column.apply({ kind: "corrected", item })) {
+      recent.connection.refreshHighlights();
+    }
+
     recent.column.entry(id)?.querySelector("button")?.focus();
   };
   form.addEventListener("submit", async (e) => {

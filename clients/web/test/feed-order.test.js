@@ -46,6 +46,22 @@ test("an item whose place is not known goes below everything ranked, and one alr
     ["z", "x", "y", "pinned-long-ago", "corrected-long-ago"]);
 });
 
+test("items older than everything shown, ranked again in a read's order (newest first), take that order below it all", () => {
+  const order = new FeedOrder();
+  order.reset([item("x"), item("y")]);
+  order.older("key-1"); // a key event read after the reset
+  order.older("key-3"); // marked later by a correction: its place not known, so last
+  assert.equal(order.has("key-3"), true);
+  assert.equal(order.has("never-seen"), false);
+
+  for (const id of ["key-3", "key-1"]) { // the store's order
+    order.forget(id);
+    order.older(id);
+  }
+
+  assert.deepEqual(newestFirst(order, [item("key-1"), item("key-3"), item("y"), item("x")]), ["x", "y", "key-3", "key-1"]);
+});
+
 test("a page rendered at a position ranks its places below the events after it; a page without items ranks nothing", () => {
   const order = new FeedOrder();
   order.reset();

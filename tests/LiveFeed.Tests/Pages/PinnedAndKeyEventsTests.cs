@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using LiveFeed.Contracts;
 using LiveFeed.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -94,9 +95,10 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
         var evacuation = await newsroom.PublishAsync(feed, new { headline = "Evacuation ordered downstream", keyEvent = true });
         var summary = await newsroom.PublishAsync(feed, new { headline = "What we know so far", body = "The dam held overnight.", pinned = true });
         await newsroom.PublishAsync(feed, new { headline = "Evacuation lifted", keyEvent = true });
+        var updates = new List<FeedItem>();
         for (var i = 1; i <= 60; i++) // more than a reset page's 50 items (Feed:SnapshotSize)
         {
-            await newsroom.PublishAsync(feed, $"Update {i}");
+            updates.Add(await newsroom.PublishAsync(feed, $"Update {i}"));
         }
 
         var reader = await browser.NewPageAsync();
@@ -120,6 +122,18 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
             await Expect(page.Locator(".lf-key-events .lf-key-headline")).ToHaveTextAsync(["Evacuation lifted", "Evacuation ordered downstream"]);
         }
 
+        // An old item marked a key event afterwards, live: in its place in the feed (newer than the two), not last.
+        using (var marked = await newsroom.PutAsJsonAsync($"/api/feeds/{feed}/items/{updates[2].Id}", new { headline = "Update 3: levels falling", keyEvent = true }))
+        {
+            Assert.Equal(HttpStatusCode.OK, marked.StatusCode);
+        }
+
+        foreach (var page in pages)
+        {
+            await Expect(page.Locator(".lf-key-events .lf-key-headline"))
+                .ToHaveTextAsync(["Update 3: levels falling", "Evacuation lifted", "Evacuation ordered downstream"]);
+        }
+
         // Unpinned and no longer a key event, live: the boxes change on every page.
         using (var unpinned = await newsroom.PutAsJsonAsync($"/api/feeds/{feed}/items/{summary.Id}", new { headline = "What we know so far", body = "The dam held overnight." }))
         {
@@ -134,7 +148,7 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
         foreach (var page in pages)
         {
             await Expect(page.Locator(".lf-pinned")).ToBeHiddenAsync();
-            await Expect(page.Locator(".lf-key-events .lf-key-headline")).ToHaveTextAsync(["Evacuation lifted"]);
+            await Expect(page.Locator(".lf-key-events .lf-key-headline")).ToHaveTextAsync(["Update 3: levels falling", "Evacuation lifted"]);
             await Expect(page.Locator(".lf-items .lf-headline:text-is('Update 60')")).ToBeVisibleAsync();
         }
 
@@ -143,7 +157,7 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
         await Expect(embedded.Locator(".lf-status")).ToHaveAttributeAsync("data-state", "live");
         await Expect(embedded.Locator(".lf-items .lf-headline:text-is('Update 60')")).ToBeVisibleAsync();
         await Expect(embedded.Locator(".lf-pinned")).ToBeHiddenAsync();
-        await Expect(embedded.Locator(".lf-key-events .lf-key-headline")).ToHaveTextAsync(["Evacuation lifted"]);
+        await Expect(embedded.Locator(".lf-key-events .lf-key-headline")).ToHaveTextAsync(["Update 3: levels falling", "Evacuation lifted"]);
     }
 
     /// <summary>A news site whose story page embeds the widget (its script tag only) for <paramref name="feed"/>.</summary>
