@@ -490,13 +490,14 @@ export function createFeedColumn(container, {
 
     /**
      * Applies one FeedEvent (the console's own corrections and retractions come without a sequence). Answers true when
-     * it made a key event of an item older than everything shown: its place among the key events is then known only
-     * to the store (call `showHighlights` with a read of them).
+     * the key events need a read of their own (call `showHighlights` with it): it made a key event of an item older
+     * than everything shown, whose place only the store knows, or one left a full list, whose next is not known here.
      */
     apply(event) {
       const item = event.item;
       const live = event.kind !== "retracted";
       const wasPinned = pinned?.id === item.id;
+      const wasFull = keyEvents.size >= MAX_KEY_EVENTS;
       const wasKeyEvent = keyEvents.delete(item.id);
       const placeUnknown = live && item.keyEvent && !wasKeyEvent && !order.has(item.id);
       if (event.kind === "published") {
@@ -573,7 +574,7 @@ export function createFeedColumn(container, {
       }
 
       update();
-      return placeUnknown && event.kind !== "published";
+      return (placeUnknown && event.kind !== "published") || (wasFull && wasKeyEvent && !keyEvents.has(item.id));
     },
 
     /**

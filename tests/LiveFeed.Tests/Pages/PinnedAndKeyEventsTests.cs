@@ -160,6 +160,33 @@ public sealed class PinnedAndKeyEventsTests(BrowserFixture browser) : IClassFixt
         await Expect(embedded.Locator(".lf-key-events .lf-key-headline")).ToHaveTextAsync(["Update 3: levels falling", "Evacuation lifted"]);
     }
 
+    [Fact]
+    public async Task WhenAKeyEventLeavesAFullListTheNextOlderOneTakesItsPlaceLive()
+    {
+        var feed = NewsroomRequests.UniqueFeed("desk");
+        using var newsroom = _server.CreateNewsroomClient();
+        var keyEvents = new List<FeedItem>();
+        for (var i = 1; i <= 51; i++) // one more than the list holds
+        {
+            keyEvents.Add(await newsroom.PublishAsync(feed, new { headline = $"Key {i}", keyEvent = true }));
+        }
+
+        var reader = await browser.NewPageAsync();
+        await ReaderPageTests.OpenReaderAsync(reader, _server.BaseAddress, feed, "json");
+        var headlines = reader.Locator(".lf-key-events .lf-key-headline");
+        await Expect(headlines).ToHaveCountAsync(50);
+        await Expect(headlines.Last).ToHaveTextAsync("Key 2");
+
+        using (var retracted = await newsroom.DeleteAsync($"/api/feeds/{feed}/items/{keyEvents[^1].Id}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, retracted.StatusCode);
+        }
+
+        await Expect(headlines.First).ToHaveTextAsync("Key 50");
+        await Expect(headlines.Last).ToHaveTextAsync("Key 1");
+        await Expect(headlines).ToHaveCountAsync(50);
+    }
+
     /// <summary>A news site whose story page embeds the widget (its script tag only) for <paramref name="feed"/>.</summary>
     private Task<ReaderPageTests.NewsSite> NewsSiteWithTheWidgetAsync(string feed)
     {
