@@ -16,9 +16,9 @@ namespace LiveFeed.Server.Hubs;
 /// <para>
 /// The protocol reports such a call as an <see cref="InvocationBindingFailureMessage"/>, which SignalR answers with an
 /// error that carries the failure's message only when it is a <see cref="HubException"/> (with detailed errors off, as
-/// here). So each protocol is wrapped (by the protocol resolver, SignalR's public extension point for them): a binding failure of a method of the hub gets a <see cref="HubException"/>
-/// naming its parameters; everything else passes through unchanged (an unknown method is already SignalR's
-/// "HubException: Method does not exist.").
+/// here). So each protocol is wrapped (by the protocol resolver, SignalR's public extension point for them): a binding
+/// failure of a method of the hub gets a <see cref="HubException"/> naming its parameters; everything else passes
+/// through unchanged (an unknown method is already SignalR's "HubException: Method does not exist.").
 /// </para>
 /// </summary>
 internal static class HubArgumentErrors
@@ -41,7 +41,7 @@ internal static class HubArgumentErrors
     }
 
     /// <summary>The answer to a call of <paramref name="target"/> whose arguments did not bind; null for a method the hub does not have.</summary>
-    public static HubException? For(string target) => Signatures.TryGetValue(target, out var signature)
+    private static HubException? For(string target) => Signatures.TryGetValue(target, out var signature)
         ? new HubException($"The arguments do not fit {signature}.")
         : null;
 
